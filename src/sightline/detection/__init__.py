@@ -1,0 +1,1 @@
+"""Object detectors, their weights, and the pre/post-processing around them."""

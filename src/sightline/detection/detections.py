@@ -1,0 +1,103 @@
+"""The one value type for detector results, from the model to the API, storage and evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """Objects found in one image.
+
+    boxes: float32[N, 4], xyxy, in the original image's pixels.
+    scores: float32[N], confidence in 0..1.
+    class_ids: int64[N], index into the model's category list.
+    labels: N class names, aligned with class_ids.
+
+    Values are immutable: every filter returns a new `Detections`.
+    """
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    class_ids: np.ndarray
+    labels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        count = len(self.labels)
+        if self.boxes.shape != (count, 4) or self.scores.shape != (count,) or self.class_ids.shape != (count,):
+            raise ValueError(
+                f"inconsistent detections: boxes {self.boxes.shape}, scores {self.scores.shape}, "
+                f"class_ids {self.class_ids.shape}, {count} labels"
+            )
+        for array in (self.boxes, self.scores, self.class_ids):
+            array.flags.writeable = False
+
+    @classmethod
+    def empty(cls) -> Detections:
+        return cls.from_arrays(np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=np.int64), ())
+
+    @classmethod
+    def from_arrays(
+        cls,
+        boxes: np.ndarray,
+        scores: np.ndarray,
+        class_ids: np.ndarray,
+        categories: Sequence[str],
+    ) -> Detections:
+        """Build from arrays, looking each class id up in `categories`."""
+        class_ids = np.asarray(class_ids, dtype=np.int64).reshape(-1)
+        return cls(
+            boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4),
+            scores=np.array(scores, dtype=np.float32).reshape(-1),
+            class_ids=class_ids.copy(),
+            labels=tuple(categories[i] for i in class_ids.tolist()),
+        )
+
+    @classmethod
+    def from_json(cls, items: Iterable[dict], categories: Sequence[str]) -> Detections:
+        """Inverse of `to_json`; class ids are checked against `categories`."""
+        items = list(items)
+        class_ids = [int(item["class_id"]) for item in items]
+        for item, class_id in zip(items, class_ids, strict=True):
+            if not 0 <= class_id < len(categories) or categories[class_id] != item.get("label", categories[class_id]):
+                raise ValueError(f"unknown class {item.get('label')!r} (id {class_id})")
+        boxes = [[item["box"][k] for k in ("x1", "y1", "x2", "y2")] for item in items]
+        scores = [float(item.get("score", 1.0)) for item in items]
+        return cls.from_arrays(np.array(boxes).reshape(-1, 4), np.array(scores), np.array(class_ids), categories)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: np.ndarray | slice) -> Detections:
+        """Select detections by boolean mask, index array or slice."""
+        picked = np.arange(len(self))[index]
+        return Detections(
+            boxes=self.boxes[picked],
+            scores=self.scores[picked],
+            class_ids=self.class_ids[picked],
+            labels=tuple(self.labels[i] for i in picked.tolist()),
+        )
+
+    def sorted_by_score(self) -> Detections:
+        return self[np.argsort(-self.scores, kind="stable")]
+
+    def with_min_score(self, threshold: float) -> Detections:
+        return self[self.scores >= threshold]
+
+    def with_class_ids(self, class_ids: Iterable[int]) -> Detections:
+        return self[np.isin(self.class_ids, np.fromiter(class_ids, dtype=np.int64))]
+
+    def to_json(self, decimals: int = 2) -> list[dict]:
+        """`[{"label", "class_id", "score", "box": {"x1", "y1", "x2", "y2"}}]`, in stored order."""
+        return [
+            {
+                "label": label,
+                "class_id": int(class_id),
+                "score": round(float(score), 4),
+                "box": {k: round(float(v), decimals) for k, v in zip(("x1", "y1", "x2", "y2"), box, strict=True)},
+            }
+            for box, score, class_id, label in zip(self.boxes, self.scores, self.class_ids, self.labels, strict=True)
+        ]

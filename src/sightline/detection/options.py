@@ -1,0 +1,49 @@
+"""The knobs a caller may turn on a detection request, validated in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class OptionError(ValueError):
+    """A detection parameter outside its allowed range; the message names it."""
+
+
+MAX_DETECTIONS_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    """score_threshold, iou_threshold in 0..1; class_ids None means every class."""
+
+    score_threshold: float = 0.3
+    iou_threshold: float = 0.5
+    class_ids: frozenset[int] | None = None
+    max_detections: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("score_threshold", "iou_threshold"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise OptionError(f"{name} must be a number between 0 and 1, got {value!r}")
+        if not isinstance(self.max_detections, int) or not 1 <= self.max_detections <= MAX_DETECTIONS_LIMIT:
+            raise OptionError(
+                f"max_detections must be an integer between 1 and {MAX_DETECTIONS_LIMIT}, got {self.max_detections!r}"
+            )
+
+
+def parse_classes(names: str | Sequence[str] | None, categories: Sequence[str]) -> frozenset[int] | None:
+    """'dog,cat' or ['dog', 'cat'] -> their class ids; None or empty means every class."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = names.split(",")
+    wanted = [name.strip() for name in names if name.strip()]
+    if not wanted:
+        return None
+    index = {name: i for i, name in enumerate(categories)}
+    unknown = [name for name in wanted if name not in index]
+    if unknown:
+        raise OptionError(f"unknown class {', '.join(repr(n) for n in unknown)}; the model knows {len(index)} classes")
+    return frozenset(index[name] for name in wanted)

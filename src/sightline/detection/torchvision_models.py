@@ -1,0 +1,77 @@
+"""A user's own torchvision detection model, built from a state-dict file on disk.
+
+torchvision's architectures resize and normalise internally and return boxes in the
+input's pixels, so these photos go in at their own size and nothing is mapped back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torchvision.models.detection as tv_detection
+from PIL import Image
+from torch import nn
+from torchvision.transforms.functional import pil_to_tensor
+
+from .categories import COCO_91_TO_80
+from .detector import Candidates, Detector
+
+ARCHITECTURES: tuple[str, ...] = (
+    "fasterrcnn_resnet50_fpn",
+    "fasterrcnn_resnet50_fpn_v2",
+    "fasterrcnn_mobilenet_v3_large_fpn",
+    "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "retinanet_resnet50_fpn",
+    "retinanet_resnet50_fpn_v2",
+    "fcos_resnet50_fpn",
+    "ssd300_vgg16",
+    "ssdlite320_mobilenet_v3_large",
+    "maskrcnn_resnet50_fpn",
+    "maskrcnn_resnet50_fpn_v2",
+    "keypointrcnn_resnet50_fpn",
+)
+
+
+def build_torchvision_module(architecture: str, num_classes: int, weights: Path | None) -> nn.Module:
+    """An architecture from torchvision with no downloaded weights, then `weights` loaded strictly."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown torchvision architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
+    builder = getattr(tv_detection, architecture)
+    extra = {"num_keypoints": 17} if architecture.startswith("keypoint") else {"num_classes": num_classes}
+    module = builder(weights=None, weights_backbone=None, **extra)
+    if weights is not None:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
+            state = state["model"]  # torchvision's reference training scripts save checkpoints this way
+        module.load_state_dict(state)
+    return module.eval()
+
+
+class TorchvisionDetector(Detector):
+    """Wraps a torchvision detection model.
+
+    `coco_91_labels` maps torchvision's COCO ids (1..90 with gaps) onto the 80 contiguous
+    COCO class ids used everywhere else, so results compare directly with NanoDet's.
+    """
+
+    def __init__(self, name: str, categories: Sequence[str], module: nn.Module, coco_91_labels: bool = False) -> None:
+        super().__init__(name, categories)
+        self.module = module
+        self.label_map = None
+        if coco_91_labels:
+            self.label_map = torch.full((91,), -1, dtype=torch.int64)
+            for coco91, coco80 in COCO_91_TO_80.items():
+                self.label_map[coco91] = coco80
+
+    def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
+        batch = [pil_to_tensor(image).float() / 255.0 for image in images]
+        found = []
+        for output in self.module(batch):
+            labels = output["labels"]
+            if self.label_map is not None:
+                labels = self.label_map[labels.clamp(0, 90)]
+            keep = (output["scores"] >= score_floor) & (labels >= 0) & (labels < len(self.categories))
+            found.append((output["boxes"][keep], output["scores"][keep], labels[keep]))
+        return found

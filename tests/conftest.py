@@ -1,0 +1,39 @@
+"""Shared fixtures: the converted model weights, the TF.js originals, sample photos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """The converted weights; fetched (idempotently) if `make` has not done it yet."""
+    from sightline.detection.weights import fetch_weights
+
+    directory = Path(os.environ.get("SIGHTLINE_MODELS_DIR", REPO / "var" / "models"))
+    fetch_weights(directory, log=lambda _line: None)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tfjs_models_dir(models_dir: Path) -> Path:
+    """The verified TF.js graph models the PyTorch ports are checked against."""
+    return models_dir / "tfjs"
+
+
+@pytest.fixture(scope="session")
+def registry(models_dir: Path):
+    from sightline.detection.registry import ModelRegistry
+
+    return ModelRegistry(models_dir)
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES

