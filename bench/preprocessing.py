@@ -85,7 +85,7 @@ def main() -> None:
     print(f"{len(ground_truth)} photos, {boxes} boxes, {len(COCO_80)} classes\n")
     print("| model / preprocessing | mAP | AP50 | AP75 | AR100 |\n|---|---|---|---|---|")
     for name, spec in VARIANTS.items():
-        variant = FixedInputDetector(nanodet.name, nanodet.categories, nanodet.module, spec, nanodet.decode)
+        variant = FixedInputDetector(nanodet.name, nanodet.categories, nanodet.forward, spec, nanodet.decode)
         figures = score(variant, ground_truth)
         print(
             f"| nanodet: {name} | {figures['map']} | {figures['map_50']} | {figures['map_75']} | {figures['mar_100']} |"

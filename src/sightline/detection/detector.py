@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 
 import torch
 from PIL import Image
-from torch import nn
 from torchvision.ops import batched_nms
 
 from .detections import Detections
@@ -45,25 +44,28 @@ class Detector(ABC):
 
 
 class FixedInputDetector(Detector):
-    """A model with a fixed input size: photos are fitted into it and boxes mapped back."""
+    """A model with a fixed input size: photos are fitted into it and boxes mapped back.
+
+    `forward` is the model itself or the same model in another runtime (see `runtime.py`).
+    """
 
     def __init__(
         self,
         name: str,
         categories: Sequence[str],
-        module: nn.Module,
+        forward: Callable[[torch.Tensor], Sequence[torch.Tensor]],
         input_spec: InputSpec,
         decode: Callable[[tuple[torch.Tensor, ...], float], list[Candidates]],
     ) -> None:
         super().__init__(name, categories)
-        self.module = module
+        self.forward = forward
         self.input_spec = input_spec
         self.decode = decode
 
     def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
         prepared = [prepare(image, self.input_spec) for image in images]
         batch = torch.stack([tensor for tensor, _ in prepared])
-        decoded = self.decode(self.module(batch), score_floor)
+        decoded = self.decode(tuple(self.forward(batch)), score_floor)
         return [
             (placement.to_original(boxes), scores, class_ids)
             for (boxes, scores, class_ids), (_, placement) in zip(decoded, prepared, strict=True)

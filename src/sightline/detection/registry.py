@@ -26,6 +26,7 @@ from . import centernet, nanodet
 from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
+from .runtime import RUNTIMES, make_forward
 from .torchvision_models import ARCHITECTURES, TorchvisionDetector, build_torchvision_module
 
 DEFAULT_MODEL = "nanodet"
@@ -199,32 +200,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_detector(spec: ModelSpec) -> Detector:
+# Built-in architectures: how to build the module from its safetensors file, and how to decode its outputs.
+BUILTIN_MODULES: dict[str, Callable[[Path], torch.nn.Module]] = {
+    "nanodet-g": nanodet.build_nanodet,
+    "centernet-mobilenetv3": centernet.build_centernet,
+}
+_DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centernet_candidates}
+
+
+def onnx_path(spec: ModelSpec) -> Path:
+    """Where the ONNX export of a built-in model's current weights is cached."""
+    return spec.weights.with_name(f"{spec.name}.{file_sha256(spec.weights)[:12]}.onnx")
+
+
+def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", threads: int = 0) -> Detector:
     """Load a model's weights and wrap it with its pre- and post-processing."""
     if not spec.weights.is_file():
         hint = " (run `sightline weights fetch`)" if spec.builtin else ""
         raise ModelLoadError(f"weights for model {spec.name!r} not found at {spec.weights}{hint}")
     if spec.weights_sha256 and file_sha256(spec.weights) != spec.weights_sha256.lower():
         raise ModelLoadError(f"weights for model {spec.name!r} at {spec.weights} do not match their sha256")
-    builders: dict[str, Callable[[], Detector]] = {
-        "nanodet-g": lambda: FixedInputDetector(
-            spec.name,
-            spec.categories,
-            nanodet.build_nanodet(spec.weights),
-            spec.input_spec,
-            _nanodet_candidates,
-        ),
-        "centernet-mobilenetv3": lambda: FixedInputDetector(
-            spec.name,
-            spec.categories,
-            centernet.build_centernet(spec.weights),
-            spec.input_spec,
-            _centernet_candidates,
-        ),
-    }
     try:
-        if spec.architecture in builders:
-            return builders[spec.architecture]()
+        if spec.architecture in BUILTIN_MODULES:
+            module = BUILTIN_MODULES[spec.architecture](spec.weights)
+            forward = make_forward(module, inference_backend, spec.input_size, onnx_path(spec), threads)
+            return FixedInputDetector(
+                spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
+            )
+        # torchvision models take any input size; they always run in PyTorch.
         coco = spec.categories == COCO_80
         module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
         return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
@@ -235,7 +238,18 @@ def build_detector(spec: ModelSpec) -> Detector:
 class ModelRegistry:
     """All known models; each is loaded on first use, once, without blocking other models."""
 
-    def __init__(self, models_dir: Path, models_file: Path | None = None, default: str = DEFAULT_MODEL) -> None:
+    def __init__(
+        self,
+        models_dir: Path,
+        models_file: Path | None = None,
+        default: str = DEFAULT_MODEL,
+        inference_backend: str = "onnxruntime",
+        threads: int = 0,
+    ) -> None:
+        if inference_backend not in RUNTIMES:
+            raise ValueError(f"unknown inference backend {inference_backend!r}; use one of {', '.join(RUNTIMES)}")
+        self.inference_backend = inference_backend
+        self.threads = threads
         specs = builtin_specs(models_dir)
         if models_file is not None and models_file.is_file():
             specs += read_models_file(models_file)
@@ -248,6 +262,17 @@ class ModelRegistry:
         self._locks = {name: threading.Lock() for name in self._specs}
         self.default = default
         self.spec(default)
+
+    @classmethod
+    def from_settings(cls, settings) -> ModelRegistry:
+        """The registry a `sightline.config.Settings` describes."""
+        return cls(
+            settings.models_dir,
+            settings.models_file,
+            settings.default_model,
+            inference_backend=settings.inference_backend,
+            threads=settings.torch_threads,
+        )
 
     @property
     def specs(self) -> list[ModelSpec]:
@@ -271,6 +296,6 @@ class ModelRegistry:
             with self._locks[spec.name]:
                 detector = self._detectors.get(spec.name)
                 if detector is None:
-                    detector = build_detector(spec)
+                    detector = build_detector(spec, self.inference_backend, self.threads)
                     self._detectors[spec.name] = detector
         return detector

