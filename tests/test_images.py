@@ -114,6 +114,12 @@ def test_truncated_jpeg_is_refused_as_undecodable() -> None:
     assert "truncated or corrupt" in str(caught.value)
 
 
+def test_jpeg_cut_inside_its_header_is_refused_as_undecodable(samples_dir) -> None:
+    with pytest.raises(ImageError) as caught:
+        load_image((samples_dir / "dog.jpg").read_bytes()[:2000])
+    assert caught.value.reason == "undecodable"
+
+
 def test_unsupported_format_is_named() -> None:
     with pytest.raises(ImageError) as caught:
         load_image(_encode(_picture(), "ICO"))

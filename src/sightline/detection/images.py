@@ -41,6 +41,8 @@ def load_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
             image = Image.open(stream)
         except UnidentifiedImageError as error:
             raise ImageError("not_an_image", "the file is not an image in a known format") from error
+        except (OSError, SyntaxError, ValueError) as error:  # a header cut short, e.g. inside EXIF
+            raise ImageError("undecodable", f"the image data is truncated or corrupt ({error})") from error
         if image.format not in SUPPORTED_FORMATS:
             raise ImageError(
                 "unsupported_format",
