@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from sightline.detection.preprocessing import InputSpec, prepare
@@ -20,8 +19,8 @@ def test_a_box_drawn_on_the_photo_maps_back_to_itself(resize: str, size: tuple[i
     tensor, placement = prepare(Image.fromarray(pixels), InputSpec(size=(416, 416), resize=resize))
 
     # Find the white block in the model input and map its extent back.
-    ys, xs = np.nonzero(tensor[0].numpy() > 127)
-    found = torch.tensor([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=torch.float32)
+    ys, xs = np.nonzero(tensor[0] > 127)
+    found = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=np.float32)
     back = placement.to_original(found)[0].tolist()
 
     tolerance = max(width, height) / 416 + 1  # one model-input pixel, in photo pixels
@@ -46,6 +45,6 @@ def test_normalisation_and_channel_order() -> None:
 def test_boxes_are_clipped_to_the_photo() -> None:
     _, placement = prepare(Image.new("RGB", (100, 50)), InputSpec(size=(416, 416)))
 
-    clipped = placement.to_original(torch.tensor([[-20.0, -5.0, 500.0, 430.0]]))
+    clipped = placement.to_original(np.array([[-20.0, -5.0, 500.0, 430.0]]))
 
     assert clipped[0].tolist() == [0.0, 0.0, 100.0, 50.0]

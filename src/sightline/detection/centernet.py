@@ -333,9 +333,11 @@ def decode_detections(
     # Flattened cell-major, class-minor like the graph's NHWC tensor, so indices tie-break alike.
     peak_scores = (heatmap * is_peak).permute(0, 2, 3, 1).reshape(batch, -1)
     scores, indices = peak_scores.topk(max_detections, dim=1)
-    indices, order = indices.sort(dim=1)
-    scores, order = scores.gather(1, order).sort(dim=1, descending=True, stable=True)
-    indices = indices.gather(1, order)
+    if not torch.onnx.is_in_onnx_export():
+        # ONNX's TopK already breaks ties by lower index, as TF does; PyTorch's leaves them unordered.
+        indices, order = indices.sort(dim=1)
+        scores, order = scores.gather(1, order).sort(dim=1, descending=True, stable=True)
+        indices = indices.gather(1, order)
 
     class_ids = indices % num_classes
     cells = indices // num_classes
@@ -347,6 +349,20 @@ def decode_detections(
         [x - distances[..., 0], y - distances[..., 1], x + distances[..., 2], y + distances[..., 3]], dim=-1
     )
     return boxes, scores, class_ids
+
+
+class DecodedCenterNet(nn.Module):
+    """CenterNet with its peak decoding, the unit that is served and exported to ONNX.
+
+    forward(images: FloatTensor[B, 3, 512, 512]) -> `decode_detections`' (boxes, scores, class_ids).
+    """
+
+    def __init__(self, model: CenterNet) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return decode_detections(*self.model(images))
 
 
 _CONV_OPS = ("Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative")

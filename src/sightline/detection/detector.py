@@ -1,21 +1,26 @@
-"""A loaded model with its pre- and post-processing: photos in, `Detections` out."""
+"""A loaded model with its pre- and post-processing: photos in, `Detections` out.
+
+Everything here is NumPy; only the forward pass itself runs in ONNX Runtime or PyTorch.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
-import torch
+import numpy as np
 from PIL import Image
-from torchvision.ops import batched_nms
 
 from .detections import Detections
 from .options import DetectOptions
 from .preprocessing import InputSpec, prepare
 
-# Candidates for one image before NMS: boxes FloatTensor[M, 4] xyxy, scores FloatTensor[M],
-# class ids LongTensor[M]; boxes in input pixels from a decoder, original pixels after mapping.
-Candidates = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+# Candidates for one image before NMS: boxes float32[M, 4] xyxy, scores float32[M], class ids
+# int64[M]; boxes in input pixels from a decoder, original pixels after mapping back.
+Candidates = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+# A forward pass: float32[B, 3, H, W] model input -> the (decoded) model's output arrays.
+Forward = Callable[[np.ndarray], Sequence[np.ndarray]]
 
 # Cap on candidates entering NMS: its cost grows with the square of their number, and
 # below a few hundred per image no kept box is lost at the thresholds users choose.
@@ -34,8 +39,7 @@ class Detector(ABC):
         options = options or DetectOptions()
         if not images:
             return []
-        with torch.inference_mode():
-            found = self.candidates(images, options.score_threshold)
+        found = self.candidates(images, options.score_threshold)
         return [select(candidates, options, self.categories) for candidates in found]
 
     @abstractmethod
@@ -46,16 +50,17 @@ class Detector(ABC):
 class FixedInputDetector(Detector):
     """A model with a fixed input size: photos are fitted into it and boxes mapped back.
 
-    `forward` is the model itself or the same model in another runtime (see `runtime.py`).
+    `forward` is the model with its decoding, in PyTorch or ONNX Runtime (see `runtime.py`);
+    `decode` turns its outputs into candidates per image.
     """
 
     def __init__(
         self,
         name: str,
         categories: Sequence[str],
-        forward: Callable[[torch.Tensor], Sequence[torch.Tensor]],
+        forward: Forward,
         input_spec: InputSpec,
-        decode: Callable[[tuple[torch.Tensor, ...], float], list[Candidates]],
+        decode: Callable[[Sequence[np.ndarray], float], list[Candidates]],
     ) -> None:
         super().__init__(name, categories)
         self.forward = forward
@@ -64,8 +69,8 @@ class FixedInputDetector(Detector):
 
     def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
         prepared = [prepare(image, self.input_spec) for image in images]
-        batch = torch.stack([tensor for tensor, _ in prepared])
-        decoded = self.decode(tuple(self.forward(batch)), score_floor)
+        batch = np.stack([pixels for pixels, _ in prepared])
+        decoded = self.decode(self.forward(batch), score_floor)
         return [
             (placement.to_original(boxes), scores, class_ids)
             for (boxes, scores, class_ids), (_, placement) in zip(decoded, prepared, strict=True)
@@ -77,11 +82,34 @@ def select(candidates: Candidates, options: DetectOptions, categories: Sequence[
     boxes, scores, class_ids = candidates
     keep = scores >= options.score_threshold
     if options.class_ids is not None:
-        keep &= torch.isin(class_ids, torch.tensor(sorted(options.class_ids), dtype=class_ids.dtype))
-    boxes, scores, class_ids = boxes[keep].float(), scores[keep].float(), class_ids[keep]
-    if scores.numel() > PRE_NMS_TOP_K:
-        top = scores.topk(PRE_NMS_TOP_K).indices
+        keep &= np.isin(class_ids, list(options.class_ids))
+    boxes, scores, class_ids = boxes[keep], scores[keep], class_ids[keep]
+    if len(scores) > PRE_NMS_TOP_K:
+        top = np.argsort(-scores, kind="stable")[:PRE_NMS_TOP_K]
         boxes, scores, class_ids = boxes[top], scores[top], class_ids[top]
-    # batched_nms returns indices sorted by decreasing score.
     order = batched_nms(boxes, scores, class_ids, options.iou_threshold)[: options.max_detections]
-    return Detections.from_arrays(boxes[order].numpy(), scores[order].numpy(), class_ids[order].numpy(), categories)
+    return Detections.from_arrays(boxes[order], scores[order], class_ids[order], categories)
+
+
+def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Per-class non-maximum suppression; indices of the kept boxes, best score first.
+
+    Same rule as `torchvision.ops.batched_nms` (a box is dropped when its IoU with a better box of
+    its class exceeds the threshold; tests check they agree), without loading PyTorch.
+    """
+    if len(scores) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Shifting each class to its own region keeps boxes of different classes from ever overlapping.
+    shifted = boxes.astype(np.float64) + (class_ids.astype(np.float64) * (float(boxes.max()) + 1.0))[:, None]
+    areas = (shifted[:, 2] - shifted[:, 0]) * (shifted[:, 3] - shifted[:, 1])
+    order = np.argsort(-scores, kind="stable")
+    kept = []
+    while order.size:
+        best, rest = order[0], order[1:]
+        kept.append(best)
+        width = np.minimum(shifted[best, 2], shifted[rest, 2]) - np.maximum(shifted[best, 0], shifted[rest, 0])
+        height = np.minimum(shifted[best, 3], shifted[rest, 3]) - np.maximum(shifted[best, 1], shifted[rest, 1])
+        overlap = np.clip(width, 0, None) * np.clip(height, 0, None)
+        iou = overlap / (areas[best] + areas[rest] - overlap)
+        order = rest[iou <= iou_threshold]
+    return np.array(kept, dtype=np.int64)

@@ -198,6 +198,27 @@ def build_nanodet(weights: Path | None = None) -> NanoDet:
     return model.eval()
 
 
+class DecodedNanoDet(nn.Module):
+    """NanoDet with its box decoding, the unit that is served and exported to ONNX.
+
+    forward(images: FloatTensor[B, 3, 416, 416]) ->
+      boxes: FloatTensor[B, 3549, 4], xyxy in input pixels, one per cell;
+      scores: FloatTensor[B, 3549, 80], per-class scores of that cell's box.
+    """
+
+    def __init__(self, model: NanoDet) -> None:
+        super().__init__()
+        self.model = model
+        # Own copies of the cell grid: module state, so tracing and export never see a shared cache.
+        centers, strides = _anchor_points(INPUT_SIZE, torch.device("cpu"))
+        self.register_buffer("centers", centers.clone(), persistent=False)
+        self.register_buffer("strides", strides.clone(), persistent=False)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scores, box_logits = self.model(images)
+        return _decode_boxes(box_logits, self.centers, self.strides, INPUT_SIZE), scores
+
+
 def decode_boxes(box_logits: torch.Tensor, input_size: int = INPUT_SIZE) -> torch.Tensor:
     """GFL decoding: box_logits FloatTensor[B, N, 44] -> boxes FloatTensor[B, N, 4], xyxy, input pixels.
 
@@ -209,6 +230,12 @@ def decode_boxes(box_logits: torch.Tensor, input_size: int = INPUT_SIZE) -> torc
     centers, strides = _anchor_points(input_size, box_logits.device)
     if box_logits.shape[-2] != centers.shape[0]:
         raise ValueError(f"{box_logits.shape[-2]} cells given, a {input_size}px input has {centers.shape[0]}")
+    return _decode_boxes(box_logits, centers, strides, input_size)
+
+
+def _decode_boxes(
+    box_logits: torch.Tensor, centers: torch.Tensor, strides: torch.Tensor, input_size: int
+) -> torch.Tensor:
     bins = torch.arange(REG_MAX + 1, dtype=box_logits.dtype, device=box_logits.device)
     distributions = box_logits.unflatten(-1, (4, REG_MAX + 1)).softmax(dim=-1)
     distances = (distributions @ bins) * strides.to(box_logits.dtype)

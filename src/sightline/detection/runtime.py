@@ -1,8 +1,10 @@
-"""Where a fixed-input model's forward pass runs: PyTorch eager, or ONNX Runtime on the same module.
+"""Where a fixed-input model's forward pass runs: ONNX Runtime (default) or PyTorch eager.
 
-ONNX Runtime executes the very module we built, exported with `torch.onnx.export`; its outputs match
-eager PyTorch to float32 round-off (see tests/test_runtime.py). It is the faster and steadier of the
-two on small CPU boxes (figures in the README, from bench/engine.py), so it is the default.
+ONNX Runtime executes the very module we built (model plus decoding), exported once with
+`torch.onnx.export`; its outputs match eager PyTorch to float32 round-off (tests/test_runtime.py).
+It is faster on small CPU boxes, and a process that serves through it never imports PyTorch, which
+alone costs about 700 MB of memory and a second of start-up with the CUDA build of torch that PyPI
+ships (figures in the README, from bench/engine.py).
 """
 
 from __future__ import annotations
@@ -10,16 +12,15 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
+import numpy as np
+
+if TYPE_CHECKING:
+    from torch import nn
 
 RUNTIMES = ("onnxruntime", "torch")
-
-# A forward pass: batch FloatTensor[B, 3, H, W] -> the model's output tensors.
-Forward = Callable[[torch.Tensor], Sequence[torch.Tensor]]
 
 
 class OnnxRuntimeForward:
@@ -34,16 +35,35 @@ class OnnxRuntimeForward:
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
 
-    def __call__(self, batch: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        outputs = self.session.run(None, {self.input_name: batch.contiguous().numpy()})
-        return tuple(torch.from_numpy(output) for output in outputs)
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})
+
+
+class TorchForward:
+    """Calls a PyTorch module on NumPy input and returns NumPy outputs."""
+
+    def __init__(self, module: nn.Module, threads: int = 0) -> None:
+        import torch
+
+        if threads > 0:
+            torch.set_num_threads(threads)
+        self.module = module
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        import torch
+
+        with torch.inference_mode():
+            outputs = self.module(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
+        return [output.numpy() for output in outputs]
 
 
 def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> Path:
     """Export `module` for inputs FloatTensor[B, 3, height, width] (any batch size) to `path`, atomically."""
+    import torch
+
     width, height = input_size
     example = torch.zeros(1, 3, height, width)
-    with torch.inference_mode():
+    with torch.no_grad():  # not inference_mode: its tensors cannot enter the trace below
         output_count = len(module(example))
     output_names = [f"output_{i}" for i in range(output_count)]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +73,7 @@ def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> P
         with warnings.catch_warnings():
             # The TorchScript-based exporter announces its own deprecation on every call.
             warnings.simplefilter("ignore")
-            torch.onnx.export(
+            torch.onnx.export(  # the TorchScript exporter: the dynamo one needs onnxscript and is slower
                 module,
                 (example,),
                 partial,
@@ -72,13 +92,14 @@ def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> P
 
 
 def make_forward(
-    module: nn.Module, runtime: str, input_size: tuple[int, int], onnx_path: Path, threads: int
-) -> Forward:
-    """The forward pass for `runtime`; the ONNX file is exported once and reused while it exists."""
+    build_module, runtime: str, input_size: tuple[int, int], onnx_path: Path, threads: int
+) -> OnnxRuntimeForward | TorchForward:
+    """The forward pass for `runtime`. `build_module()` makes the PyTorch module; with ONNX Runtime it
+    is only called when the cached export at `onnx_path` is missing."""
     if runtime == "torch":
-        return module
+        return TorchForward(build_module(), threads)
     if runtime != "onnxruntime":
         raise ValueError(f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
     if not onnx_path.is_file():
-        export_onnx(module, input_size, onnx_path)
+        export_onnx(build_module(), input_size, onnx_path)
     return OnnxRuntimeForward(onnx_path, threads)

