@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Fresh SQLite and PostgreSQL databases for the storage, evaluation and API tests;
+# the Flask app, its test client and a real gunicorn server for the API tests.
+pytest_plugins = ["database_fixtures", "api_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 

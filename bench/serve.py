@@ -1,0 +1,251 @@
+"""Serving overhead and throughput: the HTTP API on loopback side by side with the in-process engine.
+
+    .venv/bin/python bench/serve.py                 # starts `sightline serve` itself
+    .venv/bin/python bench/serve.py --url http://127.0.0.1:8000   # an already running server
+
+Both sides decode the same photos and run the same default model; the in-process side calls
+`load_image` and `Detector.detect` from client threads sharing one detector. Prints a Markdown table
+(latency p50/p95 at concurrency 1, throughput at 1, 4, 8, 16) and a soak run at concurrency 16
+with its error count and the server's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+# The same OpenMP setting as `sightline serve` (see src/sightline/api/server.py), so that both sides
+# run the model alike and the difference is the serving alone. Read when PyTorch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+PHOTOS = ("dog.jpg", "person.jpg", "horses.jpg", "astronaut.jpg", "coffee.jpg", "chelsea.jpg", "rocket.jpg")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class HttpClient:
+    """One keep-alive connection per client thread, photo as the raw request body: the least client work."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.local = threading.local()
+
+    def __call__(self, photo: bytes) -> None:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        connection.request("POST", "/api/v1/detect", body=photo, headers={"Content-Type": "image/jpeg"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
+        json.loads(body)
+
+
+class InProcess:
+    """The engine called directly from the client threads, with `threads` threads for the model."""
+
+    def __init__(self, threads: int) -> None:
+        import torch
+
+        from sightline.config import Settings
+        from sightline.detection.images import load_image
+        from sightline.detection.options import DetectOptions
+        from sightline.detection.registry import ModelRegistry
+
+        settings = Settings.from_env(torch_threads=threads)
+        self.detector = ModelRegistry.from_settings(settings).get()
+        self.load_image = load_image
+        self.options = DetectOptions()
+        self.torch = torch
+        self.threads = threads
+
+    def __call__(self, photo: bytes) -> None:
+        self.detector.detect([self.load_image(photo)], self.options)[0].to_json()
+
+    def __enter__(self) -> InProcess:
+        self.torch.set_num_threads(self.threads)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+
+def run(
+    call: Callable[[bytes], None],
+    photos: list[bytes],
+    concurrency: int,
+    count: int,
+    cpu_seconds: Callable[[], float] = time.process_time,
+) -> dict:
+    """`count` calls from `concurrency` threads: latencies in ms, throughput in photos/s, errors, and
+    the CPU time per photo of whoever did the work (robust to other load on the machine)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def one(index: int) -> None:
+        started = time.perf_counter()
+        try:
+            call(photos[index % len(photos)])
+        except Exception as error:
+            errors.append(str(error))
+            return
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(count)))
+    elapsed = time.perf_counter() - started
+    return {
+        "cpu_ms_per_photo": (cpu_seconds() - cpu_started) * 1000 / max(1, len(latencies)),
+        "p50_ms": statistics.median(latencies) if latencies else float("nan"),
+        "p95_ms": percentile(latencies, 0.95) if latencies else float("nan"),
+        "throughput": len(latencies) / elapsed,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
+
+
+def soak(call: Callable[[bytes], None], photos: list[bytes], count: int, memory: Callable[[], int] | None) -> dict:
+    """`count` requests at concurrency 16, the server's memory sampled every 100 requests."""
+    samples: list[int] = []
+    results = []
+    for _ in range(count // 100):
+        results.append(run(call, photos, 16, 100))
+        if memory:
+            samples.append(memory())
+    errors = sum(result["errors"] for result in results)
+    report = {"requests": count, "errors": errors, "throughput": statistics.mean(r["throughput"] for r in results)}
+    if samples:
+        report |= {
+            "memory_mb_after_first_100": samples[0] / 1e6,
+            "memory_mb_at_end": samples[-1] / 1e6,
+            "memory_mb_max": max(samples) / 1e6,
+        }
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="benchmark this running server instead of starting one")
+    parser.add_argument("--workers", type=int, help="SIGHTLINE_WORKERS for the server started here")
+    parser.add_argument("--threads", type=int, help="SIGHTLINE_THREADS")
+    parser.add_argument("--torch-threads", type=int, help="SIGHTLINE_TORCH_THREADS")
+    parser.add_argument("--requests", type=int, default=80, help="requests per throughput level")
+    parser.add_argument("--levels", default="1,4,8,16", help="concurrency levels")
+    parser.add_argument("--soak", type=int, default=2000, help="requests in the soak run (0: none)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from api_server import ApiServer
+
+    photos = [(REPO / "samples" / name).read_bytes() for name in PHOTOS]
+    levels = [int(level) for level in args.levels.split(",")]
+    server = None
+    if args.url:
+        url = args.url
+    else:
+        env = {
+            f"SIGHTLINE_{name.upper()}": str(value)
+            for name, value in vars(args).items()
+            if name in ("workers", "threads", "torch_threads") and value is not None
+        }
+        env.setdefault("SIGHTLINE_LOG_FILE", str(Path(tempfile.mkdtemp()) / "sightline.log"))
+        server = ApiServer(env, Path(tempfile.mkdtemp()) / "server.out")
+        server.start()
+        url = server.url
+    try:
+        http_call = HttpClient(url)
+        server_cpu = server.cpu_seconds if server else lambda: float("nan")
+        sides = {"http": http_call}
+        import torch
+
+        default_threads = torch.get_num_threads()
+        for threads in sorted({1, default_threads}):
+            sides[f"in-process, {threads} thread{'s' if threads > 1 else ''}"] = InProcess(threads)
+        figures: dict = {side: {} for side in sides}
+        for side, call in sides.items():  # warm-up: first passes allocate
+            with call if side != "http" else contextlib.nullcontext():
+                run(call, photos, max(levels), 2 * max(levels))
+        for level in levels:
+            count = args.requests if level > 1 else max(40, args.requests // 2)
+            # All sides per level, one after the other, so that background load hits them alike.
+            for side, call in sides.items():
+                if side == "http":
+                    figures[side][level] = run(call, photos, level, count, server_cpu)
+                else:
+                    with call:
+                        figures[side][level] = run(call, photos, level, count)
+        if args.soak:
+            figures["soak"] = soak(http_call, photos, args.soak, server.memory_bytes if server else None)
+    finally:
+        if server:
+            server.stop()
+    report(figures, list(sides), levels, url, args)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    errors = sum(result["errors"] for side in sides for result in figures[side].values())
+    return 0 if errors == 0 and figures.get("soak", {}).get("errors", 0) == 0 else 1
+
+
+def report(figures: dict, sides: list[str], levels: list[int], url: str, args: argparse.Namespace) -> None:
+    load = os.getloadavg()[0]
+    print(f"# bench/serve.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {load:.1f}")
+    settings = " ".join(f"{k}={v}" for k, v in vars(args).items() if v is not None and k != "json")
+    from sightline.config import Settings
+
+    print(f"server: {url}  {settings}; inference backend {Settings.from_env().inference_backend}")
+    print()
+    print(
+        "| side | p50 ms (c=1) | p95 ms (c=1) | "
+        + " | ".join(f"photos/s c={level}" for level in levels)
+        + " | CPU ms/photo c=1 | CPU ms/photo c=8 |"
+    )
+    print("|---|---|---|" + "---|" * (len(levels) + 2))
+    for side in sides:
+        rows = figures[side]
+        first = rows[levels[0]]
+        cells = " | ".join(f"{rows[level]['throughput']:.1f}" for level in levels)
+        cpu = " | ".join(f"{rows[level]['cpu_ms_per_photo']:.0f}" if level in rows else "-" for level in (1, 8))
+        print(f"| {side} | {first['p50_ms']:.1f} | {first['p95_ms']:.1f} | {cells} | {cpu} |")
+    print()
+    print("CPU ms/photo: the engine's process for in-process, the server's processes (not the client) for HTTP.")
+    in_process = [side for side in sides if side != "http"]
+    best_p50 = min(figures[side][levels[0]]["p50_ms"] for side in in_process)
+    best_throughput = max(result["throughput"] for side in in_process for result in figures[side].values())
+    print(
+        f"HTTP p50 / best in-process p50 at c=1: {figures['http'][levels[0]]['p50_ms'] / best_p50:.2f}x (target <= 1.15x)"
+    )
+    if 8 in figures["http"]:
+        ratio = figures["http"][8]["throughput"] / best_throughput
+        print(f"HTTP throughput at c=8 / best in-process throughput: {ratio:.2f}x (target >= 0.9x)")
+    errors = sum(result["errors"] for side in sides for result in figures[side].values())
+    print(f"errors in the levels: {errors}")
+    for side in sides:
+        for level, result in figures[side].items():
+            if result["first_error"]:
+                print(f"  first error, {side} at c={level}: {result['first_error']}")
+    if "soak" in figures:
+        print(f"soak at c=16: {json.dumps(figures['soak'])}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The HTTP API: `create_app` builds the Flask application that serves detections under /api/v1."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+from flask import Flask, Request
+
+from ..config import Settings
+
+API_DESCRIPTION = """\
+Self-hosted object detection. Send a photo, get back labelled boxes in the photo's own pixels.
+
+Uploads use POST: an early design had the web page send the photo with GET, but a browser cannot
+send a request body with GET. Every error has the same body, `{"error": {"code", "message",
+"request_id"}}`; send `X-Request-ID` to choose the id, or read the generated one from the response.
+"""
+
+
+class _Request(Request):
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        # Uploads stay in memory, bounded by the body limit: nothing a client sends is written to disk.
+        return io.BytesIO()
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    """The application; `settings` default to the SIGHTLINE_* environment, `overrides` replace fields."""
+    from flask_cors import CORS
+    from flask_smorest import Api
+
+    from . import (
+        auth,
+        detect,
+        docs,
+        errors,
+        evaluations,
+        feedback,
+        health,
+        images,
+        lifecycle,
+        logging,
+        models,
+        stats,
+        web,
+    )
+    from .engine import Engine
+    from .engine import init_app as init_engine
+    from .metrics import Metrics
+    from .schemas import ErrorOut
+
+    class _Api(Api):
+        ERROR_SCHEMA = ErrorOut
+
+        def _register_error_handlers(self) -> None:  # errors.init_app gives every error the one body
+            pass
+
+    if settings is None:
+        settings = Settings.from_env(**overrides)
+    elif overrides:
+        settings = dataclasses.replace(settings, **overrides)
+    if settings.torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
+    logging.configure_logging(settings)
+
+    app = Flask(__name__)
+    app.request_class = _Request
+    app.json.sort_keys = False
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Sightline",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
+            "components": {
+                "securitySchemes": {
+                    "ApiKey": {"type": "apiKey", "in": "header", "name": auth.API_KEY_HEADER},
+                    "AdminKey": {"type": "apiKey", "in": "header", "name": auth.ADMIN_KEY_HEADER},
+                }
+            },
+            **({"security": [{"ApiKey": []}]} if settings.api_keys else {}),
+        },
+    )
+    app.extensions["sightline.settings"] = settings
+
+    logging.init_app(app)  # first: every later hook and handler has the request id and start time
+    auth.init_app(app)
+    errors.init_app(app)
+    metrics = Metrics()
+    metrics.init_app(app)
+    engine = Engine(settings, on_pass=metrics.observe_pass)
+    init_engine(app, engine)
+    lifecycle.init_app(app, settings, engine)
+
+    api = _Api(app)
+    for resource in (detect, models, health, images, feedback, evaluations, stats):
+        api.register_blueprint(resource.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(web.bp)
+    if settings.cors_origins:
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+            allow_headers=["Content-Type", auth.API_KEY_HEADER, auth.ADMIN_KEY_HEADER, logging.REQUEST_ID_HEADER],
+            expose_headers=[logging.REQUEST_ID_HEADER],
+        )
+    engine.warm_up()
+    return app

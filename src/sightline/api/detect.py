@@ -1,0 +1,173 @@
+"""POST /api/v1/detect and /api/v1/detect/batch: photos in, labelled boxes out."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from flask import current_app, g, jsonify, request
+from PIL import Image
+
+from ..detection.images import ImageError, load_image
+from ..detection.options import DetectOptions, OptionError, parse_classes
+from ..detection.registry import ModelSpec, UnknownModelError
+from .engine import current_engine
+from .errors import ApiError
+from .inference import Detected
+from .lifecycle import store_predictions
+from .parsing import Blueprint
+from .schemas import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
+
+bp = Blueprint("detect", __name__, url_prefix="/api/v1", description="Find objects in photos")
+
+_RAW_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
+_RAW_BODY_DOC = {
+    "requestBody": {
+        "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in _RAW_IMAGE_TYPES},
+    }
+}
+# Decoding is CPU-bound and a 50-megapixel photo takes ~150 MB once decoded: two decodes at a time
+# per worker keep the cores busy and bound the memory that many concurrent large uploads can take.
+_DECODE_SLOTS = threading.BoundedSemaphore(2)
+
+
+@bp.post("/detect")
+@bp.arguments(DetectQueryIn, location="query")
+@bp.arguments(ImageUploadIn, location="files", content_type="multipart/form-data")
+@bp.doc(**_RAW_BODY_DOC)
+@bp.alt_response(200, schema=DetectOut, success=True, description="the objects found")
+@bp.errors(413, 415, 422, 503)
+def detect(params: dict, upload: dict):
+    """Find objects in one photo.
+
+    Send the photo as the multipart field `image` (parameters may then also be form fields), or as
+    the raw request body with its image content type (parameters in the query string). Boxes are
+    in the photo's own pixels, after its EXIF orientation is applied. Uploads use POST: a browser
+    cannot send a body with GET.
+    """
+    spec, options = _model_and_options(params)
+    if request.mimetype == "multipart/form-data":
+        files = request.files.getlist("image")
+        if len(files) > 1:
+            raise ApiError(400, "too_many_images", "one photo per request here; send several to /api/v1/detect/batch")
+        data = _file_bytes(upload.get("image"))
+    elif request.mimetype.startswith("image/"):
+        data = request.get_data(cache=False)
+        if not data:
+            raise ApiError(400, "missing_image", "the request body is empty; it should be the photo")
+    else:
+        raise _not_an_upload()
+    return jsonify(_detect_all(spec, options, [data], _wants_storing(params))[0])
+
+
+@bp.post("/detect/batch")
+@bp.arguments(DetectQueryIn, location="query")
+@bp.arguments(ImagesUploadIn, location="files", content_type="multipart/form-data")
+@bp.alt_response(200, schema=DetectBatchOut, success=True, description="one result per photo, in order")
+@bp.errors(413, 415, 422, 503)
+def detect_batch(params: dict, upload: dict):
+    """Find objects in several photos: one multipart field `image` per photo.
+
+    The photos share the parameters. If any photo cannot be used the whole request fails, and the
+    message names the photo by its position (1 = first).
+    """
+    spec, options = _model_and_options(params)
+    if request.mimetype != "multipart/form-data":
+        raise _not_an_upload()
+    if not upload["image"]:
+        raise ApiError(400, "missing_image", "no photos: send each in a multipart field 'image'")
+    limit = current_app.extensions["sightline.settings"].max_batch_images
+    if len(upload["image"]) > limit:
+        raise ApiError(400, "too_many_images", f"{len(upload['image'])} photos; at most {limit} per request")
+    data = [_file_bytes(file, position) for position, file in enumerate(upload["image"], start=1)]
+    return jsonify({"results": _detect_all(spec, options, data, _wants_storing(params))})
+
+
+def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
+    engine = current_engine()
+    try:
+        spec = engine.registry.spec(params.get("model") or engine.default_model)
+    except UnknownModelError as error:
+        raise ApiError(400, "unknown_model", str(error)) from None
+    g.model = spec.name
+    try:
+        class_ids = parse_classes(params.get("classes"), spec.categories)
+    except OptionError as error:
+        raise ApiError(400, "unknown_class", str(error)) from None
+    options = DetectOptions(
+        score_threshold=params["score_threshold"],
+        iou_threshold=params["iou_threshold"],
+        class_ids=class_ids,
+        max_detections=params["max_detections"],
+    )
+    return spec, options
+
+
+def _not_an_upload() -> ApiError:
+    kind = request.mimetype or "no content type"
+    return ApiError(
+        415,
+        "unsupported_media_type",
+        f"the request is {kind}; send the photo as multipart/form-data field 'image' or as an image/* body",
+    )
+
+
+def _file_bytes(file, position: int | None = None) -> bytes:
+    where = f"photo {position}" if position else "the photo"
+    if file is None:
+        raise ApiError(400, "missing_image", "no photo: send it in the multipart field 'image'")
+    kind = file.mimetype
+    if kind and not kind.startswith("image/") and kind != "application/octet-stream":
+        raise ApiError(415, "unsupported_media_type", f"{where} is {kind}, not an image")
+    data = file.read()
+    if not data:
+        raise ApiError(400, "missing_image", f"{where} is empty")
+    return data
+
+
+def _wants_storing(params: dict) -> bool:
+    store = params.get("store")
+    return current_app.extensions["sightline.settings"].store_images if store is None else store
+
+
+def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
+    max_pixels = current_app.extensions["sightline.settings"].max_pixels
+    images: list[Image.Image] = []
+    decode_ms: list[float] = []
+    for position, data in enumerate(uploads, start=1):
+        started = time.perf_counter()
+        with _DECODE_SLOTS:
+            try:
+                images.append(load_image(data, max_pixels))
+            except ImageError as error:
+                if len(uploads) == 1:
+                    raise
+                raise ImageError(error.reason, f"photo {position}: {error}") from error
+        decode_ms.append((time.perf_counter() - started) * 1000)
+    found = current_engine().detector.detect(spec.name, images, options)
+    g.detection_count = sum(len(result.detections) for result in found)
+    stored = store_predictions(spec, options, list(zip(uploads, images, found, strict=True))) if store else None
+    total_ms = (time.perf_counter() - g.started) * 1000
+    results = [
+        _result(spec, image, result, decode, total_ms)
+        for image, result, decode in zip(images, found, decode_ms, strict=True)
+    ]
+    if stored:
+        for result, ids in zip(results, stored, strict=True):
+            result["stored"] = ids
+    return results
+
+
+def _result(spec: ModelSpec, image: Image.Image, found: Detected, decode_ms: float, total_ms: float) -> dict:
+    return {
+        "id": uuid.uuid4().hex,
+        "model": {"name": spec.name, "version": spec.version},
+        "image": {"width": image.width, "height": image.height},
+        "detections": found.detections.to_json(),
+        "timing_ms": {
+            "decode": round(decode_ms, 2),
+            "inference": round(found.inference_ms, 2),
+            "total": round(total_ms, 2),
+        },
+    }

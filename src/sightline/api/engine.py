@@ -1,0 +1,94 @@
+"""The detection engine as the service holds it: models, the default-model choice, the serial front."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from ..config import Settings
+from ..detection.registry import ModelRegistry
+from .inference import SerialDetector
+
+log = logging.getLogger("sightline.api")
+
+
+class DefaultModel:
+    """The model used when a request names none; admins change it while the server runs.
+
+    With several workers the choice lives in a file in the server's runtime directory, so every
+    worker sees a change on its next request; a restart goes back to the configured default.
+    """
+
+    def __init__(self, configured: str, runtime_dir: Path | None) -> None:
+        self._name = configured
+        self._path = runtime_dir / "default-model" if runtime_dir else None
+
+    def get(self) -> str:
+        if self._path is None:
+            return self._name
+        try:
+            return self._path.read_text().strip() or self._name
+        except FileNotFoundError:
+            return self._name
+
+    def set(self, name: str) -> None:
+        if self._path is None:
+            self._name = name
+            return
+        staging = self._path.with_name(f".default-model.{os.getpid()}")
+        staging.write_text(name)
+        os.replace(staging, self._path)  # atomic: a reader sees the old name or the new one
+
+
+class Engine:
+    def __init__(self, settings: Settings, on_pass: Callable[[str, float], None] | None = None) -> None:
+        self.registry = ModelRegistry.from_settings(settings)
+        self.detector = SerialDetector(self.registry, on_pass)
+        self._default = DefaultModel(self.registry.default, settings.runtime_dir)
+        self._loading: set[str] = set()
+        self._loading_lock = threading.Lock()
+
+    @property
+    def default_model(self) -> str:
+        return self._default.get()
+
+    def set_default_model(self, name: str) -> None:
+        self.registry.spec(name)
+        self._default.set(name)
+        self.warm_up()
+
+    def is_ready(self) -> bool:
+        return self.registry.is_loaded(self.default_model)
+
+    def warm_up(self) -> None:
+        """Load the default model in the background, so that no request waits for it."""
+        name = self.default_model
+        with self._loading_lock:
+            if self.registry.is_loaded(name) or name in self._loading:
+                return
+            self._loading.add(name)
+        # Not a daemon: the interpreter must not exit while PyTorch is half-way through loading.
+        threading.Thread(target=self._load, args=(name,), name=f"load-{name}").start()
+
+    def _load(self, name: str) -> None:
+        try:
+            self.registry.get(name)
+            log.info("model %s loaded", name)
+        except Exception:  # a request for the model reports the failure to its client
+            log.exception("cannot load model %s", name)
+        finally:
+            with self._loading_lock:
+                self._loading.discard(name)
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    app.extensions["sightline.engine"] = engine
+
+
+def current_engine() -> Engine:
+    return current_app.extensions["sightline.engine"]

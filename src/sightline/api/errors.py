@@ -1,0 +1,94 @@
+"""The one JSON error body every failure gets: `{"error": {"code", "message", "request_id"}}`."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, g, jsonify
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from ..detection.images import ImageError
+from ..detection.registry import ModelLoadError
+
+log = logging.getLogger("sightline.api")
+
+# Stable codes for errors Werkzeug raises itself (routing, body limit, ...).
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+# `load_image`'s reasons -> (status, code). A file that is no image at all is refused like a wrong
+# content type; one that is an image but cannot be used is unprocessable.
+_IMAGE_ERRORS = {
+    "not_an_image": (415, "not_an_image"),
+    "unsupported_format": (415, "unsupported_format"),
+    "undecodable": (422, "undecodable_image"),
+    "too_large": (422, "image_too_large"),
+}
+
+
+class ApiError(Exception):
+    """An expected failure with its HTTP status, a stable machine-readable code and a message for people."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, "request_id": g.get("request_id")}})
+    response.status_code = status
+    g.error_code = code
+    return response
+
+
+def _api_error(error: ApiError) -> Response:
+    return error_response(error.status, error.code, error.message)
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        message = f"the request body is larger than the limit of {limit / 1e6:g} MB"
+    else:
+        message = error.description or HTTPStatus(status).phrase
+    response = error_response(status, _HTTP_CODES.get(status, HTTPStatus(status).name.lower()), message)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
+
+
+def _image_error(error: ImageError) -> Response:
+    status, code = _IMAGE_ERRORS.get(error.reason, (422, "undecodable_image"))
+    return error_response(status, code, str(error))
+
+
+def _model_load_error(error: ModelLoadError) -> Response:
+    # The detail names server paths: it goes to the log, the client gets the gist.
+    log.error("model unavailable: %s", error)
+    return error_response(503, "model_unavailable", "the model cannot be loaded on this server; see its log")
+
+
+def _unexpected_error(error: Exception) -> Response:
+    log.error("unhandled error in request %s", g.get("request_id"), exc_info=error)
+    return error_response(
+        500, "internal_error", "internal server error; the request id identifies it in the server log"
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ImageError, _image_error)
+    app.register_error_handler(ModelLoadError, _model_load_error)
+    app.register_error_handler(Exception, _unexpected_error)

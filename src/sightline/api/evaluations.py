@@ -1,0 +1,105 @@
+"""/api/v1/evaluations: compare models by COCO mAP on a labelled dataset, in the background; promote the winner."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from ..detection.registry import UnknownModelError
+from ..evaluation.datasets import dataset_sizes
+from ..evaluation.runs import EvaluationBusyError, EvaluationError, create_evaluation, evaluation_to_json
+from ..storage import crud
+from ..storage.models import EvaluationStatus
+from .auth import admin_required
+from .engine import current_engine
+from .errors import ApiError
+from .lifecycle import current_storage, current_worker, not_found
+from .lifecycle_schemas import DatasetPageOut, EvaluationIn, EvaluationOut, EvaluationPageOut, PromoteIn, PromoteOut
+from .parsing import Blueprint
+
+bp = Blueprint("evaluations", __name__, url_prefix="/api/v1", description="Model accuracy (COCO mAP) compared")
+
+
+def _load(session, evaluation_id: int):
+    crud.fail_abandoned_evaluations(session=session)
+    session.commit()
+    try:
+        return crud.get_evaluation(session=session, evaluation_id=evaluation_id)
+    except crud.NotFoundError as error:
+        raise not_found(error) from None
+
+
+@bp.post("/evaluations")
+@bp.arguments(EvaluationIn)
+@bp.alt_response(202, schema=EvaluationOut, success=True, description="queued; follow its Location")
+@bp.errors(404, 409, 422)
+def start_evaluation(body: dict):
+    """Start evaluating models on a dataset ("reviewed" by default); 202, then follow GET for progress and results."""
+    storage = current_storage()
+    engine = current_engine()
+    try:
+        evaluation = create_evaluation(storage, engine.registry, body["models"], body["dataset"])
+    except UnknownModelError as error:
+        raise ApiError(400, "unknown_model", str(error)) from None
+    except crud.NotFoundError as error:
+        raise not_found(error) from None
+    except EvaluationError as error:
+        raise ApiError(422, "empty_dataset", str(error)) from None
+    except EvaluationBusyError as error:
+        raise ApiError(409, "evaluation_running", str(error)) from None
+    current_worker().submit(evaluation.id)
+    with storage.sessions() as session:
+        record = evaluation_to_json(crud.get_evaluation(session=session, evaluation_id=evaluation.id))
+    return jsonify(record), 202, {"Location": f"/api/v1/evaluations/{evaluation.id}"}
+
+
+@bp.get("/evaluations")
+@bp.alt_response(200, schema=EvaluationPageOut, success=True, description="newest first")
+def list_evaluations():
+    """Past and running evaluations, newest first, with their results."""
+    with current_storage().sessions() as session:
+        crud.fail_abandoned_evaluations(session=session)
+        session.commit()
+        items = [evaluation_to_json(evaluation) for evaluation in crud.list_evaluations(session=session)]
+    return jsonify({"items": items, "total": len(items)})
+
+
+@bp.get("/evaluations/<int:evaluation_id>")
+@bp.alt_response(200, schema=EvaluationOut, success=True, description="status, progress and results")
+@bp.errors(404)
+def get_evaluation(evaluation_id: int):
+    """Status and progress; once done, per-model mAP numbers side by side and the recommended model."""
+    with current_storage().sessions() as session:
+        return jsonify(evaluation_to_json(_load(session, evaluation_id)))
+
+
+@bp.post("/evaluations/<int:evaluation_id>/promote")
+@bp.arguments(PromoteIn)
+@bp.doc(security=[{"AdminKey": []}])
+@bp.alt_response(200, schema=PromoteOut, success=True, description="the new default model")
+@bp.errors(403, 404, 409)
+@admin_required
+def promote(body: dict, evaluation_id: int):
+    """Make the evaluation's recommended model (or the one named) the default, now and after restarts (admin)."""
+    engine = current_engine()
+    with current_storage().writing() as (session, _):
+        evaluation = _load(session, evaluation_id)
+        if evaluation.status != EvaluationStatus.DONE:
+            raise ApiError(409, "evaluation_not_done", f"evaluation {evaluation_id} is {evaluation.status.value}")
+        name = body.get("model") or evaluation.recommended_model
+        if name not in evaluation.models:
+            raise ApiError(400, "model_not_evaluated", f"model {name!r} was not part of evaluation {evaluation_id}")
+        try:
+            engine.set_default_model(name)
+        except UnknownModelError as error:
+            raise ApiError(400, "unknown_model", str(error)) from None
+        crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=name)
+    return jsonify({"default_model": name, "evaluation_id": evaluation_id})
+
+
+@bp.get("/datasets")
+@bp.alt_response(200, schema=DatasetPageOut, success=True, description="the reviewed photos first")
+def list_datasets():
+    """The datasets models can be evaluated on: the reviewed photos and every imported one."""
+    with current_storage().sessions() as session:
+        sizes = dataset_sizes(session=session)
+    return jsonify({"items": [{"name": name, "images": count} for name, count in sizes.items()], "total": len(sizes)})

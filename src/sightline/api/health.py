@@ -1,0 +1,39 @@
+"""Probes and metrics for the platform: /healthz (alive), /readyz (default model loaded), /metrics."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from .engine import current_engine
+from .errors import ApiError
+from .metrics import current_metrics
+from .parsing import Blueprint
+from .schemas import StatusOut
+
+bp = Blueprint("health", __name__, description="Liveness, readiness and Prometheus metrics")
+
+
+@bp.get("/healthz")
+@bp.alt_response(200, schema=StatusOut, success=True, description="the process answers")
+def healthz():
+    """The process is alive."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+@bp.alt_response(200, schema=StatusOut, success=True, description="the default model is loaded")
+@bp.errors(503)
+def readyz():
+    """The worker that answers has its default model loaded and can detect at full speed."""
+    engine = current_engine()
+    if not engine.is_ready():
+        engine.warm_up()
+        raise ApiError(503, "not_ready", f"the default model {engine.default_model} is still loading")
+    return jsonify({"status": "ready", "model": engine.default_model})
+
+
+@bp.get("/metrics")
+@bp.alt_response(200, success=True, content_type="text/plain", description="Prometheus text format")
+def metrics():
+    """Request counts and latency by route, model and status; inference time; errors."""
+    return current_metrics().exposition()

@@ -1,0 +1,175 @@
+"""/api/v1/images: stored photos with their predictions and feedback; upload, review, re-run, delete."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from ..detection.images import load_image
+from ..detection.options import DetectOptions
+from ..detection.registry import UnknownModelError
+from ..storage import crud
+from ..storage.files import ImageNotFoundError
+from .auth import admin_required
+from .detect import _file_bytes, _model_and_options
+from .engine import current_engine
+from .errors import ApiError
+from .lifecycle import (
+    current_storage,
+    image_json,
+    max_pixels,
+    mime_type,
+    not_found,
+    prediction_json,
+    store_predictions,
+)
+from .lifecycle_schemas import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
+from .parsing import Blueprint
+from .schemas import DetectQueryIn, ImageUploadIn
+
+_FILE_CONTENT = {
+    kind: {"schema": {"type": "string", "format": "binary"}}
+    for kind in ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
+}
+
+bp = Blueprint("images", __name__, url_prefix="/api/v1", description="Stored photos, their predictions and feedback")
+
+
+@bp.get("/images")
+@bp.arguments(ImageListQueryIn, location="query")
+@bp.alt_response(200, schema=ImagePageOut, success=True, description="a page of stored photos")
+def list_images(query: dict):
+    """Stored photos, newest first, a page at a time; filter by review state, label or model."""
+    with current_storage().sessions() as session:
+        page = crud.list_images(session=session, **query)
+        return jsonify(
+            {
+                "items": [image_json(image, full=False) for image in page.items],
+                "total": page.total,
+                "page": page.page,
+                "per_page": page.per_page,
+            }
+        )
+
+
+@bp.post("/images")
+@bp.arguments(DetectQueryIn, location="query")
+@bp.arguments(ImageUploadIn, location="files", content_type="multipart/form-data")
+@bp.alt_response(201, schema=ImageOut, success=True, description="the stored photo with its prediction")
+@bp.errors(413, 415, 422, 503)
+def upload_image(params: dict, upload: dict):
+    """Detect objects in a photo and store both (multipart field `image`); 201 with the stored record."""
+    spec, options = _model_and_options(params)
+    data = _file_bytes(upload.get("image"))
+    image = load_image(data, max_pixels())
+    found = current_engine().detector.detect(spec.name, [image], options)[0]
+    image_id = store_predictions(spec, options, [(data, image, found)])[0]["image_id"]
+    with current_storage().sessions() as session:
+        record = image_json(crud.get_image(session=session, image_id=image_id))
+    return jsonify(record), 201, {"Location": f"/api/v1/images/{image_id}"}
+
+
+@bp.get("/images/<int:image_id>")
+@bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record")
+@bp.errors(404)
+def get_image(image_id: int):
+    """One stored photo with every prediction, each detection's feedback, and the objects users added."""
+    with current_storage().sessions() as session:
+        try:
+            return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
+        except crud.NotFoundError as error:
+            raise not_found(error) from None
+
+
+@bp.get("/images/<int:image_id>/file")
+@bp.doc(responses={"200": {"description": "the photo as uploaded", "content": _FILE_CONTENT}})
+@bp.alt_response(304, description="unchanged since the ETag sent in If-None-Match")
+@bp.errors(404)
+def get_image_file(image_id: int):
+    """The stored photo's bytes, exactly as uploaded."""
+    storage = current_storage()
+    with storage.sessions() as session:
+        try:
+            image = crud.get_image(session=session, image_id=image_id)
+        except crud.NotFoundError as error:
+            raise not_found(error) from None
+    if request.if_none_match.contains(image.sha256):
+        return Response(status=304)
+    try:
+        data = storage.images.read(image.sha256)
+    except ImageNotFoundError:
+        raise ApiError(
+            404, "image_file_missing", f"the file of image {image_id} is missing from the image store"
+        ) from None
+    response = Response(data, mimetype=mime_type(image))
+    response.set_etag(image.sha256)
+    # The content never changes under its id: its name is its hash.
+    response.cache_control.max_age = 31536000
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.put("/images/<int:image_id>/review")
+@bp.arguments(ReviewIn)
+@bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record")
+@bp.errors(404)
+def set_review(body: dict, image_id: int):
+    """Mark the photo reviewed (its confirmed boxes become ground truth) or unreviewed again."""
+    with current_storage().writing() as (session, _):
+        try:
+            image = crud.get_image(session=session, image_id=image_id)
+        except crud.NotFoundError as error:
+            raise not_found(error) from None
+        crud.set_review_state(session=session, image=image, reviewed=body["reviewed"])
+    with current_storage().sessions() as session:
+        return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
+
+
+@bp.delete("/images/<int:image_id>")
+@bp.doc(security=[{"AdminKey": []}])
+@bp.alt_response(204, success=True, description="deleted")
+@bp.errors(403, 404)
+@admin_required
+def delete_image(image_id: int):
+    """Delete the photo, its file, predictions, feedback and dataset memberships (admin key needed)."""
+    with current_storage().writing() as (session, files):
+        try:
+            image = crud.get_image(session=session, image_id=image_id)
+        except crud.NotFoundError as error:
+            raise not_found(error) from None
+        crud.delete_image(session=session, files=files, image=image)
+    return Response(status=204)
+
+
+@bp.post("/images/<int:image_id>/predictions")
+@bp.arguments(RerunIn)
+@bp.alt_response(201, schema=PredictionOut, success=True, description="the new prediction")
+@bp.errors(404, 422, 503)
+def rerun(body: dict, image_id: int):
+    """Run another model (or other parameters) on a stored photo; the new prediction is stored beside the others."""
+    storage = current_storage()
+    engine = current_engine()
+    try:
+        spec = engine.registry.spec(body["model"])
+    except UnknownModelError as error:
+        raise ApiError(400, "unknown_model", str(error)) from None
+    try:
+        options = DetectOptions(
+            score_threshold=body["score_threshold"],
+            iou_threshold=body["iou_threshold"],
+            max_detections=body["max_detections"],
+        )
+    except ValueError as error:
+        raise ApiError(400, "bad_parameter", str(error)) from None
+    with storage.sessions() as session:
+        try:
+            image = crud.get_image(session=session, image_id=image_id)
+        except crud.NotFoundError as error:
+            raise not_found(error) from None
+    data = storage.images.read(image.sha256)
+    picture = load_image(data, max_pixels())
+    found = engine.detector.detect(spec.name, [picture], options)[0]
+    prediction_id = store_predictions(spec, options, [(data, picture, found)])[0]["prediction_id"]
+    with storage.sessions() as session:
+        image = crud.get_image(session=session, image_id=image_id)
+        prediction = next(p for p in image.predictions if p.id == prediction_id)
+        return jsonify(prediction_json(prediction)), 201

@@ -1,0 +1,45 @@
+"""Detection for the request threads of one worker: each model runs one forward pass at a time.
+
+A worker is given one core (see `server.py`): a second forward pass of the same model could only
+take time slices from the first, and would add its activations to memory. Requests for a model
+queue on its lock, first come first served; other models' requests do not wait for it, and a slow
+model load holds up only its own model's requests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from ..detection.detections import Detections
+from ..detection.options import DetectOptions
+from ..detection.registry import ModelRegistry
+
+
+@dataclass(frozen=True)
+class Detected:
+    detections: Detections
+    inference_ms: float  # the forward pass and post-processing of the photos sent together
+
+
+class SerialDetector:
+    """Thread-safe front of a `ModelRegistry`: `detect` may be called from any number of threads."""
+
+    def __init__(self, registry: ModelRegistry, on_pass: Callable[[str, float], None] | None = None) -> None:
+        self.registry = registry
+        self._on_pass = on_pass
+        self._locks = {spec.name: threading.Lock() for spec in registry.specs}
+
+    def detect(self, model: str, images: Sequence[Image.Image], options: DetectOptions) -> list[Detected]:
+        detector = self.registry.get(model)  # loads the model on first use, once
+        with self._locks[detector.name]:
+            started = time.perf_counter()
+            found = detector.detect(images, options)
+            elapsed = time.perf_counter() - started
+        if self._on_pass is not None:
+            self._on_pass(model, elapsed)
+        return [Detected(detections, elapsed * 1000) for detections in found]

@@ -1,0 +1,212 @@
+"""Request and response schemas of the stored-data endpoints: images, feedback, evaluations, stats."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..storage.crud import MAX_PAGE, MAX_PAGE_SIZE
+from ..storage.models import Verdict
+from .schemas import BoxOut, ModelRefOut
+
+
+class BoxIn(Schema):
+    x1 = fields.Float(required=True)
+    y1 = fields.Float(required=True)
+    x2 = fields.Float(required=True)
+    y2 = fields.Float(required=True)
+
+
+class ImageListQueryIn(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE))
+    reviewed = fields.Boolean(metadata={"description": "only reviewed (true) or unreviewed (false) photos"})
+    label = fields.String(metadata={"description": "photos where a model or a user named this class"})
+    model = fields.String(metadata={"description": "photos with a prediction by this model"})
+
+
+class ReviewIn(Schema):
+    reviewed = fields.Boolean(load_default=True)
+
+
+class RerunIn(Schema):
+    model = fields.String(required=True, metadata={"description": "the model to run on the stored photo"})
+    score_threshold = fields.Float(load_default=0.3, validate=validate.Range(0.0, 1.0))
+    iou_threshold = fields.Float(load_default=0.5, validate=validate.Range(0.0, 1.0))
+    max_detections = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class FeedbackIn(Schema):
+    verdict = fields.String(required=True, validate=validate.OneOf([v.value for v in Verdict]))
+    label = fields.String(metadata={"description": "the right class (wrong_label; optional with wrong_box)"})
+    box = fields.Nested(BoxIn, metadata={"description": "the fixed box (wrong_box; optional with wrong_label)"})
+
+
+class DetectionFeedbackIn(FeedbackIn):
+    detection_id = fields.Integer(required=True)
+
+
+class MissedIn(Schema):
+    label = fields.String(required=True)
+    box = fields.Nested(BoxIn, required=True)
+
+
+class ImageFeedbackIn(Schema):
+    """Feedback on several detections of one photo, objects the model missed, and its review state, all at once."""
+
+    detections = fields.List(fields.Nested(DetectionFeedbackIn), load_default=list)
+    missed = fields.List(fields.Nested(MissedIn), load_default=list)
+    reviewed = fields.Boolean(metadata={"description": "also mark the photo reviewed (true) or not (false)"})
+
+
+class EvaluationIn(Schema):
+    models = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    dataset = fields.String(load_default="reviewed")
+
+
+class PromoteIn(Schema):
+    model = fields.String(metadata={"description": "the model to make the default (default: the recommended one)"})
+
+
+# Responses
+
+
+class FeedbackOut(Schema):
+    verdict = fields.String(required=True, validate=validate.OneOf([v.value for v in Verdict]))
+    label = fields.String(required=True, allow_none=True, metadata={"description": "the corrected class"})
+    box = fields.Nested(BoxOut, required=True, allow_none=True, metadata={"description": "the corrected box"})
+    updated_at = fields.DateTime(required=True)
+
+
+class DetectionFeedbackOut(FeedbackOut):
+    detection_id = fields.Integer(required=True)
+
+
+class StoredDetectionOut(Schema):
+    id = fields.Integer(required=True, metadata={"description": "what feedback refers to"})
+    label = fields.String(required=True)
+    class_id = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    box = fields.Nested(BoxOut, required=True)
+    feedback = fields.Nested(FeedbackOut, required=True, allow_none=True)
+
+
+class PredictionOut(Schema):
+    id = fields.Integer(required=True)
+    model = fields.Nested(ModelRefOut, required=True)
+    parameters = fields.Dict(required=True, metadata={"description": "the detection parameters used"})
+    duration_ms = fields.Float(required=True)
+    created_at = fields.DateTime(required=True)
+    detections = fields.List(fields.Nested(StoredDetectionOut), required=True)
+
+
+class MissedOut(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    class_id = fields.Integer(required=True)
+    box = fields.Nested(BoxOut, required=True)
+
+
+class ImageSummaryOut(Schema):
+    id = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    format = fields.String(required=True)
+    byte_size = fields.Integer(required=True)
+    uploaded_at = fields.DateTime(required=True)
+    review_state = fields.String(required=True, validate=validate.OneOf(["unreviewed", "reviewed"]))
+    reviewed_at = fields.DateTime(required=True, allow_none=True)
+    file_url = fields.String(required=True)
+    models = fields.List(fields.String(), metadata={"description": "models that made a prediction on it"})
+
+
+class ImageOut(ImageSummaryOut):
+    predictions = fields.List(fields.Nested(PredictionOut), required=True, metadata={"description": "oldest first"})
+    missed_objects = fields.List(fields.Nested(MissedOut), required=True)
+
+
+class ImagePageOut(Schema):
+    items = fields.List(fields.Nested(ImageSummaryOut), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class ProgressOut(Schema):
+    done = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class ModelResultOut(Schema):
+    model = fields.String(required=True)
+    model_version = fields.String(required=True)
+    images = fields.Integer(required=True)
+    latency_ms = fields.Float(required=True, metadata={"description": "model time per photo"})
+    metrics = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_none=True),
+        required=True,
+        metadata={"description": "map, map_50, map_75, map_small/medium/large, mar_1/10/100, mar_small/medium/large"},
+    )
+    per_class = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True), required=True)
+
+
+class ComparisonRowOut(Schema):
+    metric = fields.String(required=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True), required=True)
+    best = fields.String(required=True, allow_none=True)
+
+
+class EvaluationOut(Schema):
+    id = fields.Integer(required=True)
+    dataset = fields.String(required=True)
+    models = fields.List(fields.String(), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["queued", "running", "done", "failed"]))
+    progress = fields.Nested(ProgressOut, required=True)
+    error = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(required=True, allow_none=True)
+    results = fields.List(fields.Nested(ModelResultOut), required=True)
+    comparison = fields.List(fields.Nested(ComparisonRowOut), required=True)
+    recommended_model = fields.String(required=True, allow_none=True)
+
+
+class EvaluationPageOut(Schema):
+    items = fields.List(fields.Nested(EvaluationOut), required=True)
+    total = fields.Integer(required=True)
+
+
+class PromoteOut(Schema):
+    default_model = fields.String(required=True)
+    evaluation_id = fields.Integer(required=True)
+
+
+class DatasetOut(Schema):
+    name = fields.String(required=True)
+    images = fields.Integer(required=True)
+
+
+class DatasetPageOut(Schema):
+    items = fields.List(fields.Nested(DatasetOut), required=True)
+    total = fields.Integer(required=True)
+
+
+class FeedbackShareOut(Schema):
+    model = fields.String(required=True)
+    label = fields.String()
+    day = fields.String(metadata={"description": "YYYY-MM-DD (UTC) of the predictions"})
+    judged = fields.Integer(required=True, metadata={"description": "detections users gave feedback on"})
+    correct = fields.Integer(required=True)
+    share_correct = fields.Float(required=True, allow_none=True)
+
+
+class FeedbackStatsOut(Schema):
+    by_model = fields.List(fields.Nested(FeedbackShareOut), required=True)
+    by_class = fields.List(fields.Nested(FeedbackShareOut), required=True)
+    by_day = fields.List(fields.Nested(FeedbackShareOut), required=True)
+
+
+class StatsOut(Schema):
+    images = fields.Integer(required=True)
+    reviewed_images = fields.Integer(required=True)
+    feedback = fields.Nested(FeedbackStatsOut, required=True)

@@ -1,0 +1,72 @@
+"""GET /api/v1/models: what each model detects and whether it is loaded; admins change the default."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from ..detection.registry import ModelSpec, UnknownModelError
+from .auth import admin_required
+from .engine import current_engine
+from .errors import ApiError
+from .parsing import Blueprint
+from .schemas import DefaultModelIn, ModelOut, ModelPageOut
+
+bp = Blueprint("models", __name__, url_prefix="/api/v1", description="The models this server can use")
+
+
+def _model_json(spec: ModelSpec) -> dict:
+    engine = current_engine()
+    return {
+        **spec.to_json(),
+        "loaded": engine.registry.is_loaded(spec.name),
+        "default": spec.name == engine.default_model,
+    }
+
+
+def _spec(name: str) -> ModelSpec:
+    try:
+        return current_engine().registry.spec(name)
+    except UnknownModelError as error:
+        raise ApiError(404, "unknown_model", str(error)) from None
+
+
+@bp.get("/models")
+@bp.alt_response(200, schema=ModelPageOut, success=True, description="every model, the default marked")
+def list_models():
+    """List the models: classes, input size, licence, whether loaded, which is the default."""
+    items = [_model_json(spec) for spec in current_engine().registry.specs]
+    return jsonify({"items": items, "total": len(items)})
+
+
+@bp.get("/models/default")
+@bp.alt_response(200, schema=ModelOut, success=True, description="the default model")
+def get_default_model():
+    """The model used when a request names none."""
+    return jsonify(_model_json(_spec(current_engine().default_model)))
+
+
+@bp.put("/models/default")
+@admin_required
+@bp.arguments(DefaultModelIn)
+@bp.doc(security=[{"AdminKey": []}])
+@bp.alt_response(200, schema=ModelOut, success=True, description="the new default model")
+@bp.errors(403)
+def set_default_model(choice: dict):
+    """Change the default model without a restart (admin key needed).
+
+    The new default starts loading at once; `/readyz` answers 503 until it has. Restarting the
+    server goes back to the configured default (SIGHTLINE_DEFAULT_MODEL).
+    """
+    try:
+        current_engine().set_default_model(choice["model"])
+    except UnknownModelError as error:
+        raise ApiError(400, "unknown_model", str(error)) from None
+    return jsonify(_model_json(_spec(choice["model"])))
+
+
+@bp.get("/models/<name>")
+@bp.alt_response(200, schema=ModelOut, success=True, description="the model")
+@bp.errors(404)
+def get_model(name: str):
+    """One model by name."""
+    return jsonify(_model_json(_spec(name)))

@@ -1,0 +1,53 @@
+"""The blueprint class every API resource uses: its schemas parse requests and answer bad ones with 400."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
+
+from .errors import ApiError
+from .schemas import ErrorOut
+
+
+def _describe(messages: object, prefix: str = "") -> list[str]:
+    """webargs' nested {location: {field: [message]}} -> ["field: message", ...]."""
+    if isinstance(messages, dict):
+        lines = []
+        for key, value in messages.items():
+            name = key if key not in FlaskParser.__location_map__ else ""
+            lines += _describe(value, f"{prefix}.{name}" if prefix and name else prefix or str(name))
+        return lines
+    if isinstance(messages, list | tuple):
+        return [f"{prefix}: {message}" if prefix else str(message) for message in messages]
+    return [f"{prefix}: {messages}"]
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def load_querystring(self, req, schema):
+        # In a multipart upload the parameters may also come as form fields, under the same names.
+        if req.mimetype == "multipart/form-data":
+            return self._makeproxy(CombinedMultiDict([req.args, req.form]), schema)
+        return super().load_querystring(req, schema)
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        raise ApiError(400, "bad_parameter", "; ".join(_describe(error.messages)))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+    def errors(self, *statuses: int) -> Callable:
+        """Document that a view answers these statuses, each with the one error body."""
+
+        def document(view: Callable) -> Callable:
+            for status in statuses:
+                view = self.alt_response(status, schema=ErrorOut, description=HTTPStatus(status).phrase)(view)
+            return view
+
+        return document

@@ -1,0 +1,125 @@
+"""`sightline serve`: the API behind gunicorn, with the worker and thread layout measured for this service.
+
+How concurrent requests share the machine, chosen with bench/serve.py on the 2-core development box
+(2026-11-25, ONNX Runtime backend, NanoDet 416x416; other jobs were running, so the bench was run
+at raised priority and the CPU time per photo is the steadiest figure):
+
+- One gunicorn worker per core, each with its own models and one inference thread (`torch_threads`
+  = cores / workers), and one forward pass at a time per model in a worker (`inference.py`). A pass
+  costs ~40 ms of CPU on one ONNX Runtime thread but ~72 ms on two, and was no faster on two while
+  anything else ran: for a model this small the second thread mostly waits. (The PyTorch backend
+  took 72-77 ms of CPU either way.) Measured: HTTP p50 at concurrency 1 of 40-55 ms against 36-60 ms
+  for the best in-process engine in the same runs, and 17-27 photos/s at concurrency 8, 0.84-1.01x
+  of the best in-process throughput.
+- Rejected: one worker running two-thread passes behind a lock (p50 71-77 ms, 13-15 photos/s); the
+  same with a micro-batching queue that grouped waiting photos into one pass (15-17 photos/s: a
+  batch saved no CPU per photo); one worker with two single-thread passes at once (0.75x throughput:
+  its Python parts contend for the GIL). Not tried: passes without any lock, which could only split
+  a worker's core between them while each keeps its activations in memory.
+- OMP_WAIT_POLICY=PASSIVE: with OpenMP's default spin-waiting, a two-thread PyTorch pass took
+  1-2 s instead of 70 ms whenever other processes held the cores.
+- gthread workers with `threads` threads: a worker takes several connections at once, keep-alive
+  clients cost nothing while idle, and /healthz answers while a pass runs. A crashed worker is
+  replaced by the master; the other worker serves meanwhile.
+- preload off: each worker imports PyTorch and loads its models after the fork, as thread pools do
+  not survive a fork; the default model loads in the background, and /readyz says when it is in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from gunicorn import glogging
+from gunicorn.app.base import BaseApplication
+
+from ..config import Settings
+from .logging import configure_logging
+
+
+class _ToSightlineLog(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger("sightline.server").handle(record)
+
+
+class _GunicornLogger(glogging.Logger):
+    """gunicorn's own messages (workers booted, killed, respawned) go to Sightline's log file and stderr."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.addHandler(_ToSightlineLog())
+
+
+def _child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+class SightlineServer(BaseApplication):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__(prog="sightline serve")
+
+    def load_config(self) -> None:
+        settings = self.settings
+        runtime_dir = settings.runtime_dir
+        options = {
+            "bind": f"{settings.host}:{settings.port}",
+            "workers": settings.workers,
+            "worker_class": "gthread",
+            "threads": settings.threads,
+            "preload_app": False,  # see the module docstring
+            "keepalive": 5,
+            "timeout": 60,
+            "graceful_timeout": 30,
+            "accesslog": None,  # the app logs one structured line per request itself
+            "loglevel": settings.log_level.lower(),
+            "logger_class": _GunicornLogger,
+            "worker_tmp_dir": str(runtime_dir),
+            "control_socket_disable": True,
+            "proc_name": "sightline",
+            "child_exit": _child_exit,
+            "on_exit": lambda server: shutil.rmtree(runtime_dir, ignore_errors=True),
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from . import create_app
+
+        return create_app(self.settings)
+
+
+def serve(settings: Settings) -> None:
+    """Run the API until interrupted: a gunicorn master that keeps `settings.workers` workers alive."""
+    runtime_dir = Path(tempfile.mkdtemp(prefix="sightline-"))
+    (runtime_dir / "metrics").mkdir()
+    # Read by prometheus_client when it is first imported, which happens in the workers.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(runtime_dir / "metrics")
+    # Read by OpenMP when PyTorch is first imported, in the workers: see the note at the top.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    cores = len(os.sched_getaffinity(0))
+    workers = settings.workers or cores
+    settings = dataclasses.replace(
+        settings,
+        runtime_dir=runtime_dir,
+        workers=workers,
+        torch_threads=settings.torch_threads or max(1, cores // workers),
+    )
+    configure_logging(settings)
+    logging.getLogger("sightline.server").info(
+        "serving on http://%s:%d with %d worker(s) x %d threads, %d PyTorch threads each",
+        settings.host,
+        settings.port,
+        settings.workers,
+        settings.threads,
+        settings.torch_threads,
+    )
+    SightlineServer(settings).run()

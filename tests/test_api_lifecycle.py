@@ -1,0 +1,369 @@
+"""The model-lifecycle endpoints through Flask's test client, on SQLite and PostgreSQL: store photos,
+correct predictions, review, evaluate, promote the better model, and find it all again after a restart."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from api_fixtures import ADMIN_KEY
+from sightline.evaluation import coco
+from sightline.evaluation.datasets import load_dataset
+from sightline.storage.service import Storage
+
+ADMIN = {"X-Admin-Key": ADMIN_KEY}
+
+
+@pytest.fixture
+def make_lifecycle_app(api_settings, database_url: str, tmp_path: Path):
+    """`make()`: an app on this test's database and image folder; calling it again is a server restart."""
+    from sightline.api import create_app
+
+    def make(**overrides):
+        return create_app(
+            api_settings,
+            database_url=database_url,
+            images_dir=tmp_path / "images",
+            admin_key=ADMIN_KEY,
+            log_file=tmp_path / "log" / "sightline.log",
+            **overrides,
+        )
+
+    return make
+
+
+@pytest.fixture
+def lifecycle_client(make_lifecycle_app):
+    return make_lifecycle_app().test_client()
+
+
+def upload(client, photo: bytes, **params):
+    return client.post("/api/v1/images", data={"image": (io.BytesIO(photo), "photo.jpg"), **params})
+
+
+def wait_for(client, evaluation_id: int) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        record = client.get(f"/api/v1/evaluations/{evaluation_id}").json
+        if record["status"] in ("done", "failed"):
+            return record
+        time.sleep(0.1)
+    raise AssertionError(f"evaluation {evaluation_id} did not finish: {record}")
+
+
+def test_upload_correct_review_evaluate_promote_and_restart(make_lifecycle_app, photos, database_url, tmp_path) -> None:
+    client = make_lifecycle_app().test_client()
+    dog = upload(client, photos["dog"])
+    assert dog.status_code == 201 and dog.headers["Location"] == f"/api/v1/images/{dog.json['id']}"
+    horses = upload(client, photos["horses"], score_threshold="0.4")
+    detections = {d["label"]: d for d in dog.json["predictions"][0]["detections"]}
+    assert {"dog", "bicycle"} <= set(detections)
+
+    feedback = client.post(
+        f"/api/v1/images/{dog.json['id']}/feedback",
+        json={
+            "detections": [
+                {"detection_id": detections["dog"]["id"], "verdict": "correct"},
+                {
+                    "detection_id": detections["bicycle"]["id"],
+                    "verdict": "wrong_box",
+                    "box": {"x1": 120, "y1": 130, "x2": 570, "y2": 420},
+                },
+            ],
+            "missed": [{"label": "car", "box": {"x1": 460, "y1": 70, "x2": 690, "y2": 170}}],
+            "reviewed": True,
+        },
+    )
+    assert feedback.status_code == 200 and feedback.json["review_state"] == "reviewed"
+    marked = {d["label"]: d["feedback"] for d in feedback.json["predictions"][0]["detections"]}
+    assert marked["dog"]["verdict"] == "correct" and marked["bicycle"]["box"] == {
+        "x1": 120,
+        "y1": 130,
+        "x2": 570,
+        "y2": 420,
+    }
+    assert (
+        client.put(f"/api/v1/images/{horses.json['id']}/review", json={"reviewed": True}).json["review_state"]
+        == "reviewed"
+    )
+
+    started = client.post("/api/v1/evaluations", json={"models": ["nanodet", "centernet"]})
+    assert started.status_code == 202 and started.json["progress"]["total"] == 2
+    finished = wait_for(client, started.json["id"])
+    assert finished["status"] == "done", finished["error"]
+    assert [result["model"] for result in finished["results"]] == ["nanodet", "centernet"]
+    assert {"map", "map_50", "map_75", "map_small", "map_medium", "map_large", "mar_1", "mar_10", "mar_100"} <= set(
+        finished["results"][0]["metrics"]
+    )
+    assert "horse" in finished["results"][0]["per_class"]
+    winner = finished["recommended_model"]
+    rows = {row["metric"]: row for row in finished["comparison"]}
+    assert rows["map"]["best"] == winner and set(rows["map"]["values"]) == {"nanodet", "centernet"}
+
+    other = "centernet" if winner == "nanodet" else "nanodet"
+    promoted = client.post(f"/api/v1/evaluations/{started.json['id']}/promote", json={"model": other}, headers=ADMIN)
+    assert promoted.status_code == 200 and client.get("/api/v1/models/default").json["name"] == other
+
+    restarted = make_lifecycle_app().test_client()
+    assert restarted.get("/api/v1/models/default").json["name"] == other
+    again = restarted.get(f"/api/v1/images/{dog.json['id']}").json
+    assert again["missed_objects"][0]["label"] == "car" and again["review_state"] == "reviewed"
+    assert restarted.get("/api/v1/images/{}/file".format(dog.json["id"])).data == photos["dog"]
+    listed = restarted.get("/api/v1/evaluations").json
+    assert listed["total"] == 1 and listed["items"][0]["recommended_model"] == winner
+
+    storage = Storage.open(database_url, tmp_path / "images")
+    with storage.sessions() as session:
+        target = coco.export_dataset(load_dataset(session=session), storage.images, tmp_path / "export", "reviewed")
+    storage.close()
+    assert {path.name for path in (tmp_path / "export" / "images").iterdir()} == {
+        f"{record['sha256'][:16]}.jpg" for record in (dog.json, horses.json)
+    }
+    assert any(a["category_id"] == 2 for a in json.loads(target.read_text())["annotations"])
+
+
+def test_store_on_detect_per_request_or_by_setting(make_lifecycle_app, photos) -> None:
+    client = make_lifecycle_app().test_client()
+    plain = client.post("/api/v1/detect", data={"image": (io.BytesIO(photos["dog"]), "dog.jpg")})
+    stored = client.post("/api/v1/detect?store=true", data={"image": (io.BytesIO(photos["dog"]), "dog.jpg")})
+    assert "stored" not in plain.json and client.get("/api/v1/images").json["total"] == 1
+    record = client.get(f"/api/v1/images/{stored.json['stored']['image_id']}").json
+    assert [d["label"] for d in record["predictions"][0]["detections"]] == [
+        d["label"] for d in stored.json["detections"]
+    ]
+
+    storing = make_lifecycle_app(store_images=True).test_client()
+    batch = storing.post(
+        "/api/v1/detect/batch",
+        data={"image": [(io.BytesIO(photos["horses"]), "a.jpg"), (io.BytesIO(photos["person"]), "b.jpg")]},
+    )
+    assert [r["stored"]["image_id"] for r in batch.json["results"]] == [2, 3]
+    assert (
+        storing.post("/api/v1/detect?store=false", data={"image": (io.BytesIO(photos["chelsea"]), "c.jpg")}).status_code
+        == 200
+    )
+    assert storing.get("/api/v1/images").json["total"] == 3
+
+
+def test_listing_filters_and_pages(lifecycle_client, photos) -> None:
+    ids = [upload(lifecycle_client, photos[name]).json["id"] for name in ("dog", "horses", "person")]
+    lifecycle_client.put(f"/api/v1/images/{ids[1]}/review", json={})
+    lifecycle_client.post(f"/api/v1/images/{ids[0]}/predictions", json={"model": "centernet"})
+
+    def listed(query: str) -> list[int]:
+        return [item["id"] for item in lifecycle_client.get(f"/api/v1/images?{query}").json["items"]]
+
+    assert listed("") == ids[::-1]
+    assert listed("reviewed=true") == [ids[1]] and listed("reviewed=false") == [ids[2], ids[0]]
+    assert listed("label=bicycle") == [ids[0]] and listed("model=centernet") == [ids[0]]
+    page = lifecycle_client.get("/api/v1/images?page=2&per_page=2").json
+    assert (page["total"], [item["id"] for item in page["items"]]) == (3, [ids[0]])
+    assert lifecycle_client.get("/api/v1/images?per_page=0").json["error"]["code"] == "bad_parameter"
+
+
+def test_rerun_through_another_model(lifecycle_client, photos) -> None:
+    image_id = upload(lifecycle_client, photos["dog"]).json["id"]
+    rerun = lifecycle_client.post(
+        f"/api/v1/images/{image_id}/predictions", json={"model": "centernet", "score_threshold": 0.2}
+    )
+    assert rerun.status_code == 201 and rerun.json["model"]["name"] == "centernet"
+    assert rerun.json["parameters"]["score_threshold"] == 0.2 and "dog" in {
+        d["label"] for d in rerun.json["detections"]
+    }
+    predictions = lifecycle_client.get(f"/api/v1/images/{image_id}").json["predictions"]
+    assert [p["model"]["name"] for p in predictions] == ["nanodet", "centernet"]
+    bad = lifecycle_client.post(f"/api/v1/images/{image_id}/predictions", json={"model": "yolo"})
+    assert (bad.status_code, bad.json["error"]["code"]) == (400, "unknown_model")
+    assert lifecycle_client.post("/api/v1/images/999/predictions", json={"model": "nanodet"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("item", "status", "code", "message"),
+    [
+        ({"detection_id": 99999, "verdict": "correct"}, 404, "unknown_detection", "no detection with id 99999"),
+        (
+            {"verdict": "wrong_label", "label": "unicorn"},
+            422,
+            "unknown_label",
+            "detections[2]: unknown label 'unicorn'",
+        ),
+        (
+            {"verdict": "wrong_box", "box": {"x1": 0, "y1": 0, "x2": 900, "y2": 100}},
+            422,
+            "box_outside_image",
+            "detections[2]: box (0, 0, 900, 100) is not inside the 768x576 image",
+        ),
+        ({"verdict": "wrong_label"}, 400, "bad_feedback", "needs the right label"),
+        ({"verdict": "maybe"}, 400, "bad_parameter", "verdict: Must be one of"),
+    ],
+)
+def test_bad_feedback_is_refused_whole(lifecycle_client, photos, item, status, code, message) -> None:
+    image = upload(lifecycle_client, photos["dog"]).json
+    first, second = image["predictions"][0]["detections"][:2]
+    body = {"detections": [{"detection_id": first["id"], "verdict": "correct"}, {"detection_id": second["id"], **item}]}
+
+    response = lifecycle_client.post(f"/api/v1/images/{image['id']}/feedback", json={**body, "reviewed": True})
+
+    assert response.status_code == status and response.json["error"]["code"] == code
+    assert message in response.json["error"]["message"] and response.json["error"]["request_id"]
+    after = lifecycle_client.get(f"/api/v1/images/{image['id']}").json
+    assert after["review_state"] == "unreviewed"
+    assert all(d["feedback"] is None for d in after["predictions"][0]["detections"])
+
+
+def test_single_feedback_and_missed_objects(lifecycle_client, photos) -> None:
+    image = upload(lifecycle_client, photos["dog"]).json
+    detection = image["predictions"][0]["detections"][0]
+    url = f"/api/v1/detections/{detection['id']}/feedback"
+
+    assert lifecycle_client.put(url, json={"verdict": "not_an_object"}).json["verdict"] == "not_an_object"
+    relabelled = lifecycle_client.put(url, json={"verdict": "wrong_label", "label": "cat"})
+    assert relabelled.status_code == 200 and relabelled.json["label"] == "cat"
+    assert lifecycle_client.delete(url).status_code == 204
+    assert (
+        lifecycle_client.get(f"/api/v1/images/{image['id']}").json["predictions"][0]["detections"][0]["feedback"]
+        is None
+    )
+    assert lifecycle_client.put("/api/v1/detections/99999/feedback", json={"verdict": "correct"}).status_code == 404
+
+    missed = lifecycle_client.post(
+        f"/api/v1/images/{image['id']}/missed", json={"label": "car", "box": {"x1": 1, "y1": 2, "x2": 30, "y2": 40}}
+    )
+    assert missed.status_code == 201 and missed.json["class_id"] == 2
+    outside = lifecycle_client.post(
+        f"/api/v1/images/{image['id']}/missed", json={"label": "car", "box": {"x1": 1, "y1": 2, "x2": 30, "y2": 600}}
+    )
+    assert (outside.status_code, outside.json["error"]["code"]) == (422, "box_outside_image")
+    assert lifecycle_client.delete(f"/api/v1/missed/{missed.json['id']}").status_code == 204
+    assert lifecycle_client.get(f"/api/v1/images/{image['id']}").json["missed_objects"] == []
+    assert lifecycle_client.delete(f"/api/v1/missed/{missed.json['id']}").status_code == 404
+
+
+def test_deleting_needs_the_admin_key_and_removes_the_file(lifecycle_client, photos) -> None:
+    image_id = upload(lifecycle_client, photos["dog"]).json["id"]
+    refused = lifecycle_client.delete(f"/api/v1/images/{image_id}")
+    assert refused.status_code == 403 and lifecycle_client.get(f"/api/v1/images/{image_id}").status_code == 200
+
+    assert lifecycle_client.delete(f"/api/v1/images/{image_id}", headers=ADMIN).status_code == 204
+    assert lifecycle_client.get(f"/api/v1/images/{image_id}").json["error"]["code"] == "unknown_image"
+    assert lifecycle_client.get(f"/api/v1/images/{image_id}/file").status_code == 404
+    assert lifecycle_client.delete(f"/api/v1/images/{image_id}", headers=ADMIN).status_code == 404
+
+
+def test_image_file_is_served_with_its_type_and_cached_by_hash(lifecycle_client, photos) -> None:
+    image = upload(lifecycle_client, photos["dog"]).json
+    response = lifecycle_client.get(image["file_url"])
+    assert response.status_code == 200 and response.mimetype == "image/jpeg" and response.data == photos["dog"]
+    assert lifecycle_client.get(image["file_url"], headers={"If-None-Match": f'"{image["sha256"]}"'}).status_code == 304
+
+
+def test_a_lost_image_file_is_reported_not_crashed(lifecycle_client, photos, tmp_path) -> None:
+    image = upload(lifecycle_client, photos["dog"]).json
+    (tmp_path / "images" / image["sha256"][:2] / image["sha256"]).unlink()
+    response = lifecycle_client.get(image["file_url"])
+    assert (response.status_code, response.json["error"]["code"]) == (404, "image_file_missing")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"models": ["nanodet", "yolo"]}, 400, "unknown_model"),
+        ({"models": ["nanodet"]}, 422, "empty_dataset"),
+        ({"models": ["nanodet"], "dataset": "nope"}, 404, "unknown_dataset"),
+        ({"models": []}, 400, "bad_parameter"),
+    ],
+)
+def test_evaluation_requests_that_cannot_run(lifecycle_client, body, status, code) -> None:
+    response = lifecycle_client.post("/api/v1/evaluations", json=body)
+    assert (response.status_code, response.json["error"]["code"]) == (status, code)
+    assert lifecycle_client.get("/api/v1/evaluations").json["total"] == 0
+
+
+def test_stats_count_images_and_share_marked_correct(lifecycle_client, photos) -> None:
+    image = upload(lifecycle_client, photos["dog"]).json
+    dog, bicycle = (
+        next(d for d in image["predictions"][0]["detections"] if d["label"] == n) for n in ("dog", "bicycle")
+    )
+    lifecycle_client.post(
+        f"/api/v1/images/{image['id']}/feedback",
+        json={
+            "detections": [
+                {"detection_id": dog["id"], "verdict": "correct"},
+                {"detection_id": bicycle["id"], "verdict": "not_an_object"},
+            ],
+            "reviewed": True,
+        },
+    )
+    upload(lifecycle_client, photos["horses"])
+
+    stats = lifecycle_client.get("/api/v1/stats").json
+    assert (stats["images"], stats["reviewed_images"]) == (2, 1)
+    assert stats["feedback"]["by_model"] == [{"model": "nanodet", "judged": 2, "correct": 1, "share_correct": 0.5}]
+    by_class = {row["label"]: row["share_correct"] for row in stats["feedback"]["by_class"]}
+    assert by_class == {"bicycle": 0.0, "dog": 1.0}
+    assert [row["day"] for row in stats["feedback"]["by_day"]] == [time.strftime("%Y-%m-%d", time.gmtime())]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "code"),
+    [
+        ("get", "/api/v1/images/4242", None, "unknown_image"),
+        ("get", "/api/v1/images/4242/file", None, "unknown_image"),
+        ("put", "/api/v1/images/4242/review", {"reviewed": True}, "unknown_image"),
+        ("post", "/api/v1/images/4242/feedback", {"detections": []}, "unknown_image"),
+        (
+            "post",
+            "/api/v1/images/4242/missed",
+            {"label": "dog", "box": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}},
+            "unknown_image",
+        ),
+        ("delete", "/api/v1/detections/4242/feedback", None, "unknown_detection"),
+        ("get", "/api/v1/evaluations/4242", None, "unknown_evaluation"),
+        ("get", "/api/v1/images/99999999999999999999", None, "unknown_image"),
+    ],
+)
+def test_unknown_records_are_404_with_the_error_body(lifecycle_client, method, url, body, code) -> None:
+    response = getattr(lifecycle_client, method)(url, json=body)
+    assert (response.status_code, response.json["error"]["code"]) == (404, code)
+
+
+def test_promoting_needs_a_finished_evaluation_and_the_admin_key(lifecycle_client) -> None:
+    assert lifecycle_client.post("/api/v1/evaluations/1/promote", json={}).status_code == 403
+    missing = lifecycle_client.post("/api/v1/evaluations/1/promote", json={}, headers=ADMIN)
+    assert (missing.status_code, missing.json["error"]["code"]) == (404, "unknown_evaluation")
+    assert lifecycle_client.get("/api/v1/models/default").json["name"] == "nanodet"
+
+
+def test_an_upload_that_is_no_photo_stores_nothing(lifecycle_client, tmp_path) -> None:
+    response = lifecycle_client.post("/api/v1/images", data={"image": (io.BytesIO(b"not a photo"), "x.jpg")})
+    assert (response.status_code, response.json["error"]["code"]) == (415, "not_an_image")
+    assert lifecycle_client.get("/api/v1/images").json["total"] == 0
+    assert not [path for path in (tmp_path / "images").rglob("*") if path.is_file() and path.name != ".lock"]
+
+
+def test_single_feedback_refuses_an_unknown_label(lifecycle_client, photos) -> None:
+    detection = upload(lifecycle_client, photos["dog"]).json["predictions"][0]["detections"][0]
+    response = lifecycle_client.put(
+        f"/api/v1/detections/{detection['id']}/feedback", json={"verdict": "wrong_label", "label": "unicorn"}
+    )
+    assert (response.status_code, response.json["error"]["code"]) == (422, "unknown_label")
+    assert "unicorn" in response.json["error"]["message"]
+
+
+def test_datasets_lists_reviewed_photos_and_imports(
+    lifecycle_client, photos, database_url, tmp_path, samples_dir
+) -> None:
+    image_id = upload(lifecycle_client, photos["dog"]).json["id"]
+    lifecycle_client.put(f"/api/v1/images/{image_id}/review", json={"reviewed": True})
+    storage = Storage.open(database_url, tmp_path / "images")
+    with storage.writing() as (session, files):
+        checked = coco.read_coco(samples_dir / "annotations.json", samples_dir, 50_000_000)
+        coco.import_dataset(session=session, files=files, name="samples", images=checked)
+    storage.close()
+
+    listed = lifecycle_client.get("/api/v1/datasets").json
+    assert listed["items"] == [{"name": "reviewed", "images": 1}, {"name": "samples", "images": 8}]
