@@ -1,0 +1,237 @@
+"""COCO JSON datasets: export labelled images with their files, import a user's existing dataset.
+
+Exported files use the 80 COCO classes with ids 0..79 in `COCO_80` order (the order of the
+models' outputs), followed by any other label the dataset uses. Boxes are `[x, y, width, height]`
+in pixels. Import reads categories by name, so files with the original 1..90 COCO ids work too.
+Import checks everything before storing anything: a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..detection.categories import COCO_80
+from ..detection.images import ImageError, load_image
+from ..storage import crud
+from ..storage.files import ImageStore
+from ..storage.models import Dataset, DatasetBox, DatasetImage
+from ..storage.transaction import FileChanges
+from .datasets import LabelledImage
+
+ANNOTATIONS_FILE = "annotations.json"
+IMAGES_FOLDER = "images"
+# How many problems of one kind an error message lists before it just counts them.
+_LISTED = 5
+
+
+class DatasetError(ValueError):
+    """A COCO file or its images cannot be imported; the message names the problem and where it is."""
+
+
+def to_coco(images: Sequence[LabelledImage], description: str = "Sightline dataset") -> dict:
+    """COCO JSON for `images` (their `file_name`s, boxes as [x, y, w, h])."""
+    names = list(COCO_80)
+    for image in images:
+        names += [label for label in image.truth.labels if label not in names]
+    index = {name: i for i, name in enumerate(names)}
+    annotations = []
+    for image_number, image in enumerate(images, start=1):
+        for box, label in zip(image.truth.boxes.tolist(), image.truth.labels, strict=True):
+            x1, y1, x2, y2 = box
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_number,
+                    "category_id": index[label],
+                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "area": (x2 - x1) * (y2 - y1),
+                    "iscrowd": 0,
+                }
+            )
+    return {
+        "info": {"description": description},
+        "images": [
+            {"id": number, "file_name": image.file_name, "width": image.width, "height": image.height}
+            for number, image in enumerate(images, start=1)
+        ],
+        "annotations": annotations,
+        "categories": [{"id": i, "name": name} for i, name in enumerate(names)],
+    }
+
+
+def export_dataset(images: Sequence[LabelledImage], store: ImageStore, directory: Path, description: str) -> Path:
+    """Write DIRECTORY/annotations.json and DIRECTORY/images/<file_name>; returns the annotations path."""
+    image_dir = Path(directory) / IMAGES_FOLDER
+    image_dir.mkdir(parents=True, exist_ok=True)
+    for image in images:
+        (image_dir / image.file_name).write_bytes(store.read(image.sha256))
+    target = Path(directory) / ANNOTATIONS_FILE
+    target.write_text(json.dumps(to_coco(images, description), indent=1))
+    return target
+
+
+@dataclass
+class CocoImage:
+    """One image of a checked COCO file: its bytes, upright size, and boxes (xyxy, COCO_80 ids)."""
+
+    file_name: str
+    data: bytes
+    width: int
+    height: int
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    class_ids: list[int] = field(default_factory=list)
+
+
+def _listing(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_LISTED])
+    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise DatasetError(message)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list[CocoImage]:
+    """Parse and check a COCO detection file and its images; raises DatasetError naming the first problem."""
+    annotations_path, images_dir = Path(annotations_path), Path(images_dir)
+    where = annotations_path.name
+    try:
+        document = json.loads(annotations_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetError(f"{annotations_path}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DatasetError(f"{where} is not valid JSON: {error}") from None
+    _require(
+        isinstance(document, dict), f"{where}: the top level must be an object with images, annotations, categories"
+    )
+    for key in ("images", "annotations", "categories"):
+        _require(isinstance(document.get(key), list), f"{where}: '{key}' must be a list")
+    _require(images_dir.is_dir(), f"{images_dir}: no such folder")
+
+    category_names: dict[int, str] = {}
+    for number, category in enumerate(document["categories"]):
+        _require(
+            isinstance(category, dict)
+            and isinstance(category.get("id"), int)
+            and isinstance(category.get("name"), str),
+            f"{where}: categories[{number}] needs an integer 'id' and a string 'name'",
+        )
+        category_names[category["id"]] = category["name"]
+
+    declared: dict[int, dict] = {}
+    for number, entry in enumerate(document["images"]):
+        _require(
+            isinstance(entry, dict)
+            and isinstance(entry.get("id"), int)
+            and isinstance(entry.get("file_name"), str)
+            and entry["file_name"]
+            and isinstance(entry.get("width"), int)
+            and isinstance(entry.get("height"), int),
+            f"{where}: images[{number}] needs an integer 'id', 'width', 'height' and a 'file_name'",
+        )
+        _require(entry["id"] not in declared, f"{where}: image id {entry['id']} appears twice")
+        name = Path(entry["file_name"])
+        _require(
+            not name.is_absolute() and ".." not in name.parts,
+            f"{where}: image file name {entry['file_name']!r} must be relative to the images folder",
+        )
+        declared[entry["id"]] = entry
+
+    boxes: dict[int, list[tuple[tuple[float, float, float, float], int]]] = {image_id: [] for image_id in declared}
+    unknown_labels: list[str] = []
+    for number, annotation in enumerate(document["annotations"]):
+        label = f"annotation {annotation.get('id', number) if isinstance(annotation, dict) else number}"
+        _require(isinstance(annotation, dict), f"{where}: annotations[{number}] must be an object")
+        bbox = annotation.get("bbox")
+        _require(
+            isinstance(bbox, list) and len(bbox) == 4 and all(_number(v) for v in bbox),
+            f"{where}: {label}: 'bbox' must be [x, y, width, height] numbers",
+        )
+        image = declared.get(annotation.get("image_id"))
+        _require(
+            image is not None,
+            f"{where}: {label} refers to image id {annotation.get('image_id')!r}, which is not in 'images'",
+        )
+        category_id = annotation.get("category_id")
+        _require(
+            category_id in category_names,
+            f"{where}: {label} has category_id {category_id!r}, which is not in 'categories'",
+        )
+        name = category_names[category_id]
+        if name not in COCO_80:
+            unknown_labels.append(name)
+            continue
+        x, y, w, h = (float(v) for v in bbox)
+        _require(
+            w > 0 and h > 0, f"{where}: {label} on {image['file_name']} has an empty box (width {w:g}, height {h:g})"
+        )
+        _require(
+            x >= 0 and y >= 0 and x + w <= image["width"] and y + h <= image["height"],
+            f"{where}: {label} on {image['file_name']}: box [{x:g}, {y:g}, {w:g}, {h:g}] lies outside the "
+            f"{image['width']}x{image['height']} image",
+        )
+        boxes[image["id"]].append(((x, y, x + w, y + h), COCO_80.index(name)))
+    if unknown_labels:
+        unique = sorted(set(unknown_labels))
+        raise DatasetError(
+            f"{where}: unknown categor{'y' if len(unique) == 1 else 'ies'} {_listing([repr(n) for n in unique])}; Sightline's models know the 80 COCO classes"
+        )
+
+    missing = [entry["file_name"] for entry in declared.values() if not (images_dir / entry["file_name"]).is_file()]
+    _require(
+        not missing,
+        f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {_listing(missing)}",
+    )
+
+    checked = []
+    for image_id, entry in declared.items():
+        path = images_dir / entry["file_name"]
+        data = path.read_bytes()
+        try:
+            picture = load_image(data, max_pixels)
+        except ImageError as error:
+            raise DatasetError(f"{path}: {error}") from None
+        _require(
+            picture.size == (entry["width"], entry["height"]),
+            f"{path} is {picture.width}x{picture.height} but {where} says {entry['width']}x{entry['height']}",
+        )
+        found = CocoImage(entry["file_name"], data, picture.width, picture.height)
+        for box, class_id in boxes[image_id]:
+            found.boxes.append(box)
+            found.class_ids.append(class_id)
+        checked.append(found)
+    return checked
+
+
+def import_dataset(*, session: Session, files: FileChanges, name: str, images: Sequence[CocoImage]) -> Dataset:
+    """Store checked COCO images as dataset `name` (photos already stored are reused, not copied)."""
+    _require(bool(name.strip()) and len(name) <= 100, "a dataset name needs 1 to 100 characters")
+    _require(name != "reviewed", "'reviewed' is the name of the reviewed uploads; choose another dataset name")
+    _require(
+        session.scalar(select(Dataset.id).where(Dataset.name == name)) is None,
+        f"a dataset named {name!r} already exists; choose another name with --name",
+    )
+    dataset = Dataset(name=name)
+    session.add(dataset)
+    for image in images:
+        stored = crud.add_image(session=session, files=files, data=image.data, width=image.width, height=image.height)
+        member = DatasetImage(dataset=dataset, image=stored, file_name=image.file_name)
+        member.boxes = [
+            DatasetBox(class_id=class_id, label=COCO_80[class_id], x1=box[0], y1=box[1], x2=box[2], y2=box[3])
+            for box, class_id in zip(image.boxes, image.class_ids, strict=True)
+        ]
+        session.add(member)
+    session.flush()
+    return dataset

@@ -1,0 +1,238 @@
+"""Evaluation runs: every model on every image of a dataset, scored, stored, compared.
+
+Each photo is decoded once and given to every model in turn, so an evaluation costs about the
+models' own time plus the metric; progress and a heartbeat are written as it goes, so the page
+can follow it and a run whose server stopped is recognised as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..detection.detections import Detections
+from ..detection.images import load_image
+from ..detection.options import DetectOptions
+from ..detection.registry import ModelRegistry
+from ..storage import crud
+from ..storage.models import Evaluation, EvaluationResult, EvaluationStatus, utcnow
+from ..storage.service import Storage
+from .datasets import LabelledImage, load_dataset
+from .metrics import SUMMARY_KEYS, AveragePrecision
+
+log = logging.getLogger(__name__)
+
+# COCO practice: keep low-scoring boxes so the precision-recall curve is complete, at most 100 per image.
+EVALUATION_OPTIONS = DetectOptions(score_threshold=0.05, iou_threshold=0.5, max_detections=100)
+# How often progress is written while a run goes on.
+_PROGRESS_INTERVAL_S = 1.0
+
+
+class EvaluationError(ValueError):
+    """An evaluation cannot start: no model named, an empty dataset."""
+
+
+class EvaluationBusyError(RuntimeError):
+    """Another evaluation is still running; one at a time keeps the server responsive."""
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    model_name: str
+    model_version: str
+    image_count: int
+    latency_ms: float
+    metrics: dict
+
+
+def score_models(
+    images: Sequence[LabelledImage],
+    read: Callable[[str], bytes],
+    registry: ModelRegistry,
+    models: Sequence[str],
+    max_pixels: int,
+    progress: Callable[[int], None] = lambda done: None,
+) -> list[ModelScore]:
+    """Run each model on each image (decoded once) and score it; `progress(images done)` after each image."""
+    detectors = [registry.get(name) for name in models]
+    metrics = [AveragePrecision() for _ in detectors]
+    model_seconds = [0.0] * len(detectors)
+    for done, image in enumerate(images, start=1):
+        picture = load_image(read(image.sha256), max_pixels)
+        for index, detector in enumerate(detectors):
+            started = time.perf_counter()
+            found: Detections = detector.detect([picture], EVALUATION_OPTIONS)[0]
+            model_seconds[index] += time.perf_counter() - started
+            metrics[index].update(found, image.truth)
+        progress(done)
+    return [
+        ModelScore(
+            model_name=name,
+            model_version=registry.spec(name).version,
+            image_count=len(images),
+            latency_ms=1000.0 * seconds / max(len(images), 1),
+            metrics=metric.compute(),
+        )
+        for name, metric, seconds in zip(models, metrics, model_seconds, strict=True)
+    ]
+
+
+def _rank_key(result: EvaluationResult | ModelScore) -> tuple[float, float, float]:
+    metrics = result.metrics
+    return (metrics.get("map") or 0.0, metrics.get("map_50") or 0.0, -result.latency_ms)
+
+
+def recommend(results: Sequence[EvaluationResult | ModelScore]) -> str | None:
+    """The model with the highest mAP; ties go to the higher mAP@50, then to the faster model."""
+    return max(results, key=_rank_key).model_name if results else None
+
+
+def create_evaluation(storage: Storage, registry: ModelRegistry, models: Sequence[str], dataset: str) -> Evaluation:
+    """Check the request and record a queued evaluation; raises EvaluationError or crud.NotFoundError."""
+    models = list(dict.fromkeys(name.strip() for name in models if name.strip()))
+    if not models:
+        raise EvaluationError("name at least one model to evaluate")
+    for name in models:
+        registry.spec(name)
+    with storage.sessions() as session:
+        crud.fail_abandoned_evaluations(session=session)
+        running = crud.unfinished_evaluation(session=session)
+        if running is not None:
+            raise EvaluationBusyError(f"evaluation {running.id} is still {running.status.value}; wait for it to finish")
+        images = load_dataset(session=session, name=dataset)
+        if not images:
+            hint = " (mark some stored photos reviewed first)" if dataset == "reviewed" else ""
+            raise EvaluationError(f"dataset {dataset!r} has no images{hint}")
+        evaluation = crud.create_evaluation(session=session, dataset=dataset, models=models, image_count=len(images))
+        session.commit()
+        return evaluation
+
+
+def run_evaluation(
+    storage: Storage,
+    registry: ModelRegistry,
+    evaluation_id: int,
+    max_pixels: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Evaluation:
+    """Run a queued evaluation to the end, storing progress, results and the recommended model."""
+    with storage.sessions() as session:
+        evaluation = crud.get_evaluation(session=session, evaluation_id=evaluation_id)
+        evaluation.status, evaluation.heartbeat_at = EvaluationStatus.RUNNING, utcnow()
+        session.commit()
+        last_report = 0.0
+
+        def progress(done: int) -> None:
+            nonlocal last_report
+            if on_progress:
+                on_progress(done, evaluation.progress_total)
+            now = time.monotonic()
+            if now - last_report >= _PROGRESS_INTERVAL_S or done == evaluation.progress_total:
+                evaluation.progress_done, evaluation.heartbeat_at = done, utcnow()
+                session.commit()
+                last_report = now
+
+        try:
+            images = load_dataset(session=session, name=evaluation.dataset)
+            evaluation.progress_total = len(images)
+            scores = score_models(images, storage.images.read, registry, evaluation.models, max_pixels, progress)
+            for score in scores:
+                crud.add_evaluation_result(
+                    session=session,
+                    evaluation=evaluation,
+                    model_name=score.model_name,
+                    model_version=score.model_version,
+                    image_count=score.image_count,
+                    latency_ms=score.latency_ms,
+                    metrics=score.metrics,
+                )
+            evaluation.recommended_model = recommend(scores)
+            evaluation.status = EvaluationStatus.DONE
+        except Exception as error:
+            log.exception("evaluation %s failed", evaluation_id)
+            session.rollback()
+            evaluation.status, evaluation.error = (
+                EvaluationStatus.FAILED,
+                " ".join(str(error).split()) or type(error).__name__,
+            )
+        evaluation.finished_at = evaluation.heartbeat_at = utcnow()
+        session.commit()
+        return crud.get_evaluation(session=session, evaluation_id=evaluation_id)
+
+
+class EvaluationWorker:
+    """Runs evaluations one at a time in a background thread of the server process."""
+
+    def __init__(self, storage: Storage, registry: ModelRegistry, max_pixels: int) -> None:
+        self._storage, self._registry, self._max_pixels = storage, registry, max_pixels
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation")
+
+    def submit(self, evaluation_id: int) -> Future:
+        return self._executor.submit(run_evaluation, self._storage, self._registry, evaluation_id, self._max_pixels)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def comparison(results: Sequence[EvaluationResult | ModelScore]) -> list[dict]:
+    """Side-by-side rows: [{"metric", "values": {model: value}, "best": model}], summary metrics then latency.
+
+    "best" is the highest value (the lowest for latency); None when no model has a value.
+    """
+    rows = []
+    for key in (*SUMMARY_KEYS, "latency_ms"):
+        values = {
+            result.model_name: (result.latency_ms if key == "latency_ms" else result.metrics.get(key))
+            for result in results
+        }
+        present = {name: value for name, value in values.items() if value is not None}
+        best = None
+        if present:
+            best = (min if key == "latency_ms" else max)(present, key=present.get)
+        rows.append({"metric": key, "values": values, "best": best})
+    return rows
+
+
+def format_comparison(results: Sequence[EvaluationResult | ModelScore]) -> str:
+    """The comparison as a text table, one column per model, the best value of each row starred."""
+    names = [result.model_name for result in results]
+    width = max(12, *(len(name) + 2 for name in names))
+    lines = ["metric".ljust(12) + "".join(name.rjust(width) for name in names)]
+    for row in comparison(results):
+        cells = []
+        for name in names:
+            value = row["values"][name]
+            text = "-" if value is None else (f"{value:.1f}" if row["metric"] == "latency_ms" else f"{value:.3f}")
+            cells.append((text + ("*" if row["best"] == name and len(names) > 1 else " ")).rjust(width))
+        lines.append(row["metric"].ljust(12) + "".join(cells))
+    return "\n".join(lines)
+
+
+def evaluation_to_json(evaluation: Evaluation) -> dict:
+    """An evaluation's status, progress and, once done, per-model results and the side-by-side comparison."""
+    return {
+        "id": evaluation.id,
+        "dataset": evaluation.dataset,
+        "models": list(evaluation.models),
+        "status": evaluation.status.value,
+        "progress": {"done": evaluation.progress_done, "total": evaluation.progress_total},
+        "error": evaluation.error,
+        "created_at": evaluation.created_at.isoformat(),
+        "finished_at": evaluation.finished_at.isoformat() if evaluation.finished_at else None,
+        "results": [
+            {
+                "model": result.model_name,
+                "model_version": result.model_version,
+                "images": result.image_count,
+                "latency_ms": round(result.latency_ms, 2),
+                "metrics": {key: result.metrics.get(key) for key in SUMMARY_KEYS},
+                "per_class": result.metrics.get("per_class", {}),
+            }
+            for result in evaluation.results
+        ],
+        "comparison": comparison(evaluation.results),
+        "recommended_model": evaluation.recommended_model,
+    }

@@ -1,0 +1,1 @@
+"""Stored photos, predictions and user feedback: the database, its migrations and the image files."""

@@ -1,0 +1,90 @@
+"""`sightline dataset` and `sightline eval` as a user runs them, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sightline.cli import main
+
+
+@pytest.fixture
+def run_cli(models_dir: Path, database_url: str, tmp_path: Path, capsys, monkeypatch):
+    """Run `sightline ARGS` with a fresh data folder and database; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("SIGHTLINE_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", database_url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(tmp_path / "var"), *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def two_photos(samples_dir: Path, tmp_path: Path) -> Path:
+    """A COCO file with two of the sample photos (dog and horses), pointing into samples/."""
+    document = json.loads((samples_dir / "annotations.json").read_text())
+    document["images"] = [entry for entry in document["images"] if entry["file_name"] in ("dog.jpg", "horses.jpg")]
+    ids = {entry["id"] for entry in document["images"]}
+    document["annotations"] = [a for a in document["annotations"] if a["image_id"] in ids]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_import_evaluate_and_export_round_trip(run_cli, two_photos: Path, samples_dir: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("dataset", "import", str(two_photos), str(samples_dir), "--name", "pets")
+    assert (code, out.strip()) == (0, "dataset pets: 2 images, 9 boxes"), err
+
+    code, out, err = run_cli("eval", "--models", "nanodet,centernet", "--dataset", "pets")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("evaluation 1: dataset pets, 2 images")
+    assert lines[1].split() == ["metric", "nanodet", "centernet"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:-1]}
+    assert set(rows) >= {"map", "map_50", "map_75", "map_small", "mar_100", "latency_ms"}
+    assert all(0.0 <= float(value.rstrip("*")) <= 1.0 for value in rows["map"])
+    assert lines[-1].startswith("recommended: ") and lines[-1].split()[1] in ("nanodet", "centernet")
+    assert "2/2 images" in err
+
+    code, out, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
+    assert (code, out.strip()) == (0, f"{tmp_path / 'out' / 'annotations.json'}: 2 images, 9 boxes"), err
+    code, out, err = run_cli(
+        "dataset", "import", str(tmp_path / "out" / "annotations.json"), str(tmp_path / "out" / "images")
+    )
+    assert (code, out.strip()) == (0, "dataset out: 2 images, 9 boxes"), err
+
+    code, out, _ = run_cli("dataset", "list")
+    assert out.split() == ["reviewed", "0", "images", "out", "2", "images", "pets", "2", "images"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("eval", "--models", "nanodet,yolo"), "unknown model 'yolo'; known models: nanodet, centernet"),
+        (("eval", "--models", "nanodet"), "dataset 'reviewed' has no images"),
+        (("eval", "--models", "nanodet", "--dataset", "nope"), "no dataset named 'nope' (known datasets: reviewed)"),
+        (("dataset", "export", "OUT"), "dataset 'reviewed' has no images"),
+        (("dataset", "import", "missing.json", "."), "missing.json: no such file"),
+    ],
+)
+def test_errors_are_one_line_and_exit_non_zero(run_cli, tmp_path: Path, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(*args)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("sightline: error: ") and message in err
+
+
+def test_a_bad_import_fails_with_the_problem_and_stores_nothing(run_cli, two_photos: Path, samples_dir: Path) -> None:
+    document = json.loads(two_photos.read_text())
+    document["annotations"][0]["category_id"] = 500
+    two_photos.write_text(json.dumps(document))
+
+    code, _, err = run_cli("dataset", "import", str(two_photos), str(samples_dir), "--name", "pets")
+    assert code == 1 and "annotation 1 has category_id 500, which is not in 'categories'" in err
+    code, out, _ = run_cli("dataset", "list")
+    assert out.split() == ["reviewed", "0", "images"]
