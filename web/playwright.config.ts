@@ -1,0 +1,35 @@
+import { defineConfig } from "@playwright/test";
+
+/**
+ * End-to-end tests against a running Sightline server with its real models: `make test-e2e` starts
+ * one and points SIGHTLINE_URL at it. The browser is Debian's chromium; Playwright's own download
+ * is not reachable from these machines.
+ */
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/playwright",
+  // One CPU-bound model server: tests in parallel would only slow each other down.
+  workers: 1,
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: process.env.SIGHTLINE_URL ?? "http://127.0.0.1:8000",
+    viewport: { width: 1280, height: 900 },
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    acceptDownloads: true,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+});

@@ -1,0 +1,376 @@
+/**
+ * Every HTTP call the page makes to the Sightline API, and the shapes it gets back.
+ * Failures of any kind come out as one `ApiError` carrying the server's message when there is one.
+ */
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface Detection {
+  label: string;
+  class_id: number;
+  score: number;
+  /** xyxy in the original photo's pixels, after its EXIF orientation. */
+  box: Box;
+}
+
+export interface DetectResult {
+  id: string | number | null;
+  model: { name: string; version: string };
+  image: { width: number; height: number };
+  detections: Detection[];
+  timing_ms: { decode: number; inference: number; total: number };
+  /** Present when the server kept the photo and this prediction (`store=true`). */
+  stored?: { image_id: number; prediction_id: number };
+}
+
+export interface ModelInfo {
+  name: string;
+  version?: string;
+  description?: string;
+  classes: string[];
+  /** [width, height] the model sees; null when it takes any size. */
+  input_size: [number, number] | null;
+  license?: string;
+  loaded?: boolean;
+  default?: boolean;
+}
+
+export interface DetectParams {
+  model?: string;
+  scoreThreshold?: number;
+  iouThreshold?: number;
+  classes?: string[];
+  maxDetections?: number;
+  /** Ask the server to keep the photo and its prediction for review. */
+  store?: boolean;
+}
+
+export class ApiError extends Error {
+  readonly status: number | null;
+  readonly code: string;
+  readonly requestId: string | null;
+
+  constructor(message: string, options: { status?: number | null; code: string; requestId?: string | null }) {
+    super(message);
+    this.name = "ApiError";
+    this.status = options.status ?? null;
+    this.code = options.code;
+    this.requestId = options.requestId ?? null;
+  }
+}
+
+/** Whether sending the same request again may succeed: the network, a timeout, an overloaded or failing server. */
+export function isRetryable(error: ApiError): boolean {
+  return error.status === null || error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
+export const API_BASE = "/api/v1";
+/** Long enough for a cold model load on a slow CPU, short enough that the page never waits forever. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; request_id?: string };
+}
+
+/** fetch + JSON with every failure turned into an ApiError; a caller's own abort stays an AbortError. */
+async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const callerSignal = init.signal;
+  const forwardAbort = () => controller.abort();
+  if (callerSignal?.aborted) controller.abort();
+  callerSignal?.addEventListener("abort", forwardAbort);
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(API_BASE + path, { ...init, signal: controller.signal });
+    text = await response.text();
+  } catch (cause) {
+    if (timedOut) {
+      throw new ApiError(`The server did not answer within ${Math.round(timeoutMs / 1000)} s. Try again.`, {
+        code: "timeout",
+      });
+    }
+    if (callerSignal?.aborted) throw cause;
+    throw new ApiError("Could not reach the Sightline server. Check that it is running, then try again.", {
+      code: "network_error",
+    });
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener("abort", forwardAbort);
+  }
+
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // A proxy's HTML error page or a truncated answer; reported below without the body.
+  }
+  if (!response.ok) {
+    const error = (body as ErrorBody | undefined)?.error;
+    const message =
+      error?.message ?? `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`;
+    throw new ApiError(message, {
+      status: response.status,
+      code: error?.code ?? `http_${response.status}`,
+      requestId: error?.request_id ?? response.headers.get("X-Request-ID"),
+    });
+  }
+  if (response.status === 204) return undefined as T;
+  if (body === undefined) {
+    throw new ApiError("The server's answer was not valid JSON.", { status: response.status, code: "bad_response" });
+  }
+  return body as T;
+}
+
+/** Run the detector on one photo: the photo as multipart field `image`, the parameters in the query string. */
+export function detect(image: Blob, params: DetectParams = {}, signal?: AbortSignal): Promise<DetectResult> {
+  const form = new FormData();
+  form.append("image", image, image instanceof File ? image.name : "photo");
+  const query = new URLSearchParams();
+  const fields: [string, string | undefined][] = [
+    ["model", params.model],
+    ["score_threshold", params.scoreThreshold?.toString()],
+    ["iou_threshold", params.iouThreshold?.toString()],
+    ["classes", params.classes?.length ? params.classes.join(",") : undefined],
+    ["max_detections", params.maxDetections?.toString()],
+    ["store", params.store ? "true" : undefined],
+  ];
+  for (const [name, value] of fields) {
+    if (value !== undefined) query.set(name, value);
+  }
+  const search = query.size > 0 ? `?${query}` : "";
+  return request<DetectResult>(`/detect${search}`, { method: "POST", body: form, signal });
+}
+
+export interface ModelList {
+  models: ModelInfo[];
+  /** Name of the model the server uses when none is named. */
+  defaultModel: string | null;
+}
+
+/** The models the server can run, and which one is its default. */
+export async function listModels(signal?: AbortSignal): Promise<ModelList> {
+  const page = await request<{ items: ModelInfo[]; total: number }>("/models", { signal });
+  const defaultModel = page.items.find((model) => model.default)?.name ?? page.items[0]?.name ?? null;
+  return { models: page.items, defaultModel };
+}
+
+function sendJson(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+function queryString(params: Record<string, string | number | boolean | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") query.set(name, String(value));
+  }
+  return query.size > 0 ? `?${query}` : "";
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page?: number;
+  per_page?: number;
+}
+
+// Stored photos, predictions and feedback ---------------------------------------------------------
+
+export type Verdict = "correct" | "wrong_label" | "not_an_object" | "wrong_box";
+export type ReviewState = "unreviewed" | "reviewed";
+
+export interface Feedback {
+  verdict: Verdict;
+  /** The right class, for wrong_label (and optionally wrong_box). */
+  label: string | null;
+  /** The fixed box, for wrong_box (and optionally wrong_label). */
+  box: Box | null;
+  updated_at: string;
+}
+
+export interface StoredDetection extends Detection {
+  id: number;
+  feedback: Feedback | null;
+}
+
+export interface Prediction {
+  id: number;
+  model: { name: string; version: string };
+  parameters: { score_threshold: number; iou_threshold: number; classes: number[] | null; max_detections: number };
+  duration_ms: number;
+  created_at: string;
+  detections: StoredDetection[];
+}
+
+export interface MissedObject {
+  id: number;
+  label: string;
+  class_id: number;
+  box: Box;
+}
+
+export interface StoredImageSummary {
+  id: number;
+  sha256: string;
+  width: number;
+  height: number;
+  format: string;
+  byte_size: number;
+  uploaded_at: string;
+  review_state: ReviewState;
+  reviewed_at: string | null;
+  /** The photo's bytes, as uploaded. */
+  file_url: string;
+  /** Models that have a prediction on it. */
+  models: string[];
+}
+
+export interface StoredImage extends Omit<StoredImageSummary, "models"> {
+  predictions: Prediction[];
+  missed_objects: MissedObject[];
+}
+
+export interface ImageQuery {
+  page?: number;
+  perPage?: number;
+  reviewed?: boolean;
+  label?: string;
+  model?: string;
+}
+
+/** Stored photos, newest first, one page at a time. */
+export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promise<Page<StoredImageSummary>> {
+  const search = queryString({
+    page: query.page,
+    per_page: query.perPage,
+    reviewed: query.reviewed,
+    label: query.label,
+    model: query.model,
+  });
+  return request(`/images${search}`, { signal });
+}
+
+export function getImage(imageId: number, signal?: AbortSignal): Promise<StoredImage> {
+  return request(`/images/${imageId}`, { signal });
+}
+
+export interface DetectionFeedbackIn {
+  detection_id: number;
+  verdict: Verdict;
+  label?: string;
+  box?: Box;
+}
+
+export interface ImageFeedbackIn {
+  detections: DetectionFeedbackIn[];
+  missed: { label: string; box: Box }[];
+  /** Also mark the photo reviewed (true) or not (false); left as it is when absent. */
+  reviewed?: boolean;
+}
+
+/** Feedback on several detections and the missed objects of one photo, stored all or nothing. */
+export function submitFeedback(imageId: number, feedback: ImageFeedbackIn): Promise<StoredImage> {
+  return request(`/images/${imageId}/feedback`, sendJson("POST", feedback));
+}
+
+export function clearFeedback(detectionId: number): Promise<void> {
+  return request(`/detections/${detectionId}/feedback`, { method: "DELETE" });
+}
+
+export function deleteMissedObject(missedId: number): Promise<void> {
+  return request(`/missed/${missedId}`, { method: "DELETE" });
+}
+
+// Evaluations ------------------------------------------------------------------------------------
+
+export type EvaluationStatus = "queued" | "running" | "done" | "failed";
+
+export interface EvaluationResult {
+  model: string;
+  model_version: string;
+  images: number;
+  latency_ms: number;
+  /** COCO summary numbers in 0..1 (map, map_50, map_75, ...); null where there was nothing to measure. */
+  metrics: Record<string, number | null>;
+  per_class: Record<string, number | null>;
+}
+
+export interface Evaluation {
+  id: number;
+  dataset: string;
+  models: string[];
+  status: EvaluationStatus;
+  progress: { done: number; total: number };
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+  results: EvaluationResult[];
+  /** One row per metric: each model's value and the best model. */
+  comparison: { metric: string; values: Record<string, number | null>; best: string | null }[];
+  recommended_model: string | null;
+}
+
+export interface Dataset {
+  name: string;
+  images: number;
+}
+
+export function listDatasets(signal?: AbortSignal): Promise<Page<Dataset>> {
+  return request("/datasets", { signal });
+}
+
+export function listEvaluations(signal?: AbortSignal): Promise<Page<Evaluation>> {
+  return request("/evaluations", { signal });
+}
+
+export function getEvaluation(evaluationId: number, signal?: AbortSignal): Promise<Evaluation> {
+  return request(`/evaluations/${evaluationId}`, { signal });
+}
+
+export function startEvaluation(models: string[], dataset: string): Promise<Evaluation> {
+  return request("/evaluations", sendJson("POST", { models, dataset }));
+}
+
+export const ADMIN_KEY_HEADER = "X-Admin-Key";
+
+/** Make `model` the server's default, on the strength of an evaluation; needs the admin key. */
+export function promoteModel(
+  evaluationId: number,
+  model: string,
+  adminKey: string,
+): Promise<{ default_model: string; evaluation_id: number }> {
+  return request(`/evaluations/${evaluationId}/promote`, sendJson("POST", { model }, { [ADMIN_KEY_HEADER]: adminKey }));
+}
+
+// Stats ------------------------------------------------------------------------------------------
+
+export interface FeedbackShare {
+  model: string;
+  label?: string;
+  day?: string;
+  /** Detections users gave a verdict on. */
+  judged: number;
+  correct: number;
+  share_correct: number | null;
+}
+
+export interface Stats {
+  images: number;
+  reviewed_images: number;
+  feedback: { by_model: FeedbackShare[]; by_class: FeedbackShare[]; by_day: FeedbackShare[] };
+}
+
+export function getStats(signal?: AbortSignal): Promise<Stats> {
+  return request("/stats", { signal });
+}

@@ -1,0 +1,226 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { isRetryable, type DetectParams } from "../api";
+import { useDetect } from "../hooks/useDetect";
+import { useModels } from "../hooks/useModels";
+import { renderAnnotatedPng } from "../lib/annotate";
+import { assignClassColors } from "../lib/colors";
+import { baseName, saveBlob } from "../lib/download";
+import { countClasses, filterDetections, withIndex } from "../lib/filter";
+import { loadPhoto, type Photo } from "../lib/photoFile";
+import { ClassFilter } from "./ClassFilter";
+import { DetectionList } from "./DetectionList";
+import { DownloadButtons } from "./DownloadButtons";
+import { ErrorNotification } from "./ErrorNotification";
+import { InferenceTime } from "./InferenceTime";
+import { KeepForReviewSwitch } from "./KeepForReviewSwitch";
+import { ModelSelect } from "./ModelSelect";
+import { PhotoView } from "./PhotoView";
+import { ScoreFilter } from "./ScoreFilter";
+import { UploadPanel } from "./UploadPanel";
+
+/** The API is asked once for everything above this score; the slider then filters in the page. */
+export const SCORE_FLOOR = 0.05;
+export const DEFAULT_MIN_SCORE = 0.3;
+const MAX_DETECTIONS = 300;
+
+/** Upload a photo, see what the detector finds in it, filter, and save the result. */
+export function DetectScreen({ active = true }: { active?: boolean }) {
+  const models = useModels();
+  const detection = useDetect();
+  const [chosenModel, setChosenModel] = useState<string | null>(null);
+  const [photo, setPhoto] = useState<Photo | null>(null);
+  const [photoProblem, setPhotoProblem] = useState<string | null>(null);
+  const [minScore, setMinScore] = useState(DEFAULT_MIN_SCORE);
+  const [hiddenClasses, setHiddenClasses] = useState<ReadonlySet<string>>(new Set());
+  const [keepForReview, setKeepForReview] = useState(false);
+  const [highlighted, setHighlighted] = useState<number | null>(null);
+  const [downloadProblem, setDownloadProblem] = useState<Error | null>(null);
+  const [pngBusy, setPngBusy] = useState(false);
+  const latestChoice = useRef(0);
+
+  const modelList = models.state.status === "done" ? models.state.data : null;
+  const model = chosenModel ?? modelList?.defaultModel ?? null;
+  const modelInfo = modelList?.models.find((m) => m.name === model);
+
+  // The object URL is the photo's only copy outside the file; it goes when the photo does.
+  useEffect(() => (photo ? () => URL.revokeObjectURL(photo.url) : undefined), [photo]);
+
+  const paramsFor = (name: string | null, store: boolean): DetectParams => ({
+    model: name ?? undefined,
+    scoreThreshold: SCORE_FLOOR,
+    maxDetections: MAX_DETECTIONS,
+    store,
+  });
+
+  const choosePhoto = (file: File) => {
+    const choice = ++latestChoice.current;
+    setPhotoProblem(null);
+    loadPhoto(file).then(
+      (loaded) => {
+        if (choice !== latestChoice.current) {
+          URL.revokeObjectURL(loaded.url);
+          return;
+        }
+        setPhoto(loaded);
+        setHiddenClasses(new Set());
+        setHighlighted(null);
+        setDownloadProblem(null);
+        void detection.run(loaded.file, paramsFor(model, keepForReview));
+      },
+      (problem: Error) => {
+        if (choice === latestChoice.current) setPhotoProblem(problem.message);
+      },
+    );
+  };
+
+  const chooseModel = (name: string) => {
+    setChosenModel(name);
+    if (photo) void detection.run(photo.file, paramsFor(name, keepForReview));
+  };
+
+  const changeKeepForReview = (keep: boolean) => {
+    setKeepForReview(keep);
+    // Switching it on asks to keep the photo on screen too, which needs a request that stores it.
+    const state = detection.state;
+    if (keep && photo && state.status !== "idle" && !state.params.store) {
+      void detection.run(photo.file, paramsFor(model, true));
+    }
+  };
+
+  const state = detection.state;
+  const result = state.status === "done" ? state.result : null;
+  const all = useMemo(() => withIndex(result?.detections ?? []), [result]);
+  const visible = useMemo(
+    () => filterDetections(all, { minScore, hiddenClasses }),
+    [all, minScore, hiddenClasses],
+  );
+  const colors = useMemo(() => assignClassColors(all), [all]);
+  const classes = useMemo(() => countClasses(all, minScore), [all, minScore]);
+  const reachingScore = all.filter((d) => d.score >= minScore).length;
+
+  const downloadPng = async () => {
+    if (!photo || !result) return;
+    setPngBusy(true);
+    setDownloadProblem(null);
+    try {
+      const blob = await renderAnnotatedPng(photo.url, result.image, visible, colors);
+      saveBlob(blob, `${baseName(photo.file.name)}-detections.png`);
+    } catch (problem) {
+      setDownloadProblem(problem instanceof Error ? problem : new Error(String(problem)));
+    } finally {
+      setPngBusy(false);
+    }
+  };
+
+  const downloadJson = () => {
+    if (!photo || !result) return;
+    const body = {
+      ...result,
+      photo: photo.file.name,
+      filters: { min_score: minScore, hidden_classes: [...hiddenClasses] },
+      detections: visible.map(({ label, class_id, score, box }) => ({ label, class_id, score, box })),
+    };
+    const blob = new Blob([JSON.stringify(body, null, 2)], { type: "application/json" });
+    saveBlob(blob, `${baseName(photo.file.name)}-detections.json`);
+  };
+
+  return (
+    <div className="columns is-desktop">
+      <div className="column is-8-desktop">
+        {photoProblem && (
+          <ErrorNotification
+            tone="warning"
+            title="That file cannot be used"
+            error={new Error(photoProblem)}
+            onClose={() => setPhotoProblem(null)}
+          />
+        )}
+        {state.status === "error" && (
+          <ErrorNotification
+            title="Detection failed"
+            error={state.error}
+            onClose={detection.reset}
+            onRetry={photo && isRetryable(state.error) ? () => void detection.run(photo.file, state.params) : undefined}
+          />
+        )}
+        {downloadProblem && (
+          <ErrorNotification title="Download failed" error={downloadProblem} onClose={() => setDownloadProblem(null)} />
+        )}
+        <UploadPanel onFile={choosePhoto} onReject={setPhotoProblem} modelInput={modelInfo?.input_size} takesPaste={active}>
+          {photo && (
+            <PhotoView
+              photo={photo}
+              result={result}
+              detections={visible}
+              colors={colors}
+              busy={state.status === "loading"}
+              busyLabel={`Detecting objects with ${model ?? "the default model"}…`}
+              onCancel={detection.reset}
+              highlighted={highlighted}
+              onHighlight={setHighlighted}
+            />
+          )}
+        </UploadPanel>
+        {photo && state.status === "idle" && (
+          <div className="notification is-info is-light">
+            Detection stopped.{" "}
+            <button
+              type="button"
+              className="button is-small is-info ml-2"
+              onClick={() => void detection.run(photo.file, paramsFor(model, keepForReview))}
+            >
+              Detect objects
+            </button>
+          </div>
+        )}
+      </div>
+
+      <div className="column is-4-desktop">
+        {models.state.status === "error" && (
+          <ErrorNotification
+            title="Could not load the list of models"
+            error={models.state.error}
+            onRetry={models.retry}
+          />
+        )}
+        <div className="box">
+          <ModelSelect
+            models={modelList?.models ?? null}
+            value={model}
+            defaultModel={modelList?.defaultModel ?? null}
+            onChange={chooseModel}
+            loading={models.state.status === "loading"}
+          />
+          <ScoreFilter
+            value={minScore}
+            min={SCORE_FLOOR}
+            onChange={setMinScore}
+            shown={reachingScore}
+            total={all.length}
+          />
+          <ClassFilter classes={classes} hidden={hiddenClasses} colors={colors} onChange={setHiddenClasses} />
+          <KeepForReviewSwitch checked={keepForReview} onChange={changeKeepForReview}
+            storedImageId={result?.stored?.image_id ?? null}
+          />
+        </div>
+
+        {result && state.status === "done" && (
+          <div className="box">
+            <h2 className="title is-5">
+              Detections <span className="tag is-rounded is-primary" data-testid="shown-count">{visible.length}</span>
+            </h2>
+            <InferenceTime result={result} roundTripMs={state.roundTripMs} />
+            <DetectionList
+              detections={visible}
+              total={all.length}
+              colors={colors}
+              highlighted={highlighted}
+              onHighlight={setHighlighted}
+            />
+            <DownloadButtons onPng={() => void downloadPng()} onJson={downloadJson} busy={pngBusy} />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+import type { ShownDetection } from "../lib/filter";
+import { colorOf, type ClassColors } from "../lib/colors";
+import { formatScore } from "../lib/format";
+import { boxArea, placeTags, toDisplayRect, type Size } from "../lib/geometry";
+
+interface Props {
+  detections: readonly ShownDetection[];
+  /** The photo's own size, the space the API's boxes are in. */
+  image: Size;
+  /** The size the photo is displayed at right now. */
+  display: Size;
+  colors: ClassColors;
+  highlighted: number | null;
+  onHighlight: (index: number | null) => void;
+}
+
+const TAG_HEIGHT = 20;
+const TAG_CHAR_WIDTH = 7;
+
+/** Boxes over the displayed photo, one colour per class, each with a label-and-score tag. */
+export function DetectionOverlay({ detections, image, display, colors, highlighted, onHighlight }: Props) {
+  const rects = new Map(detections.map((d) => [d.index, toDisplayRect(d.box, image, display)]));
+  // Small boxes are drawn last, so a box inside another can still be pointed at.
+  const byArea = [...detections].sort((a, b) => boxArea(b.box) - boxArea(a.box));
+  const byScore = [...detections].sort((a, b) => b.score - a.score);
+  const tagText = (d: ShownDetection) => `${d.label} ${formatScore(d.score)}`;
+  const tagPositions = placeTags(
+    byScore.map((d) => ({ rect: rects.get(d.index)!, text: tagText(d) })),
+    display,
+    TAG_HEIGHT,
+    TAG_CHAR_WIDTH,
+  );
+  const stateClass = (index: number) =>
+    highlighted === index ? " is-highlighted" : highlighted !== null ? " is-dimmed" : "";
+  const hover = (index: number) => ({
+    onMouseEnter: () => onHighlight(index),
+    onMouseLeave: () => onHighlight(null),
+  });
+
+  return (
+    <div className="detection-overlay" data-testid="detection-overlay">
+      <svg
+        width={display.width}
+        height={display.height}
+        viewBox={`0 0 ${display.width} ${display.height}`}
+        aria-label={`${detections.length} objects outlined`}
+        role="img"
+      >
+        {byArea.map((d) => {
+          const rect = rects.get(d.index)!;
+          return (
+            <rect
+              key={d.index}
+              data-testid={`box-${d.index}`}
+              data-label={d.label}
+              className={`detection-box${stateClass(d.index)}`}
+              x={rect.x}
+              y={rect.y}
+              width={rect.width}
+              height={rect.height}
+              stroke={colorOf(colors, d.class_id)}
+              strokeWidth={highlighted === d.index ? 4 : 2}
+              fill="transparent"
+              {...hover(d.index)}
+            >
+              <title>{tagText(d)}</title>
+            </rect>
+          );
+        })}
+      </svg>
+      {/* Reversed so the best-scoring tag is on top where tags still touch. */}
+      {byScore
+        .map((d, rank) => (
+          <span
+            key={d.index}
+            data-testid={`tag-${d.index}`}
+            className={`detection-tag${stateClass(d.index)}`}
+            style={{
+              backgroundColor: colorOf(colors, d.class_id),
+              left: tagPositions[rank].x,
+              top: tagPositions[rank].y,
+            }}
+            {...hover(d.index)}
+          >
+            {tagText(d)}
+          </span>
+        ))
+        .reverse()}
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Evaluation } from "../api";
+import { installFakeServer, type FakeServer } from "../test/fakeServer";
+import { errorResponse, jsonResponse, MODELS } from "../test/fixtures";
+import { EvaluateScreen } from "./EvaluateScreen";
+
+let server: FakeServer;
+
+const METRICS = ["map", "map_50", "map_75"];
+
+function evaluation(status: Evaluation["status"], done: number): Evaluation {
+  const finished = status === "done";
+  const values = { nanodet: 0.386, centernet: 0.058 };
+  return {
+    id: 4,
+    dataset: "reviewed",
+    models: ["nanodet", "centernet"],
+    status,
+    progress: { done, total: 6 },
+    error: null,
+    created_at: "2026-11-25T12:21:00+00:00",
+    finished_at: finished ? "2026-11-25T12:21:09+00:00" : null,
+    results: finished
+      ? (["nanodet", "centernet"] as const).map((model) => ({
+          model,
+          model_version: "human-models-3.0.4",
+          images: 3,
+          latency_ms: model === "nanodet" ? 120 : 493,
+          metrics: Object.fromEntries(METRICS.map((m) => [m, values[model]])),
+          per_class: {},
+        }))
+      : [],
+    comparison: finished
+      ? [
+          ...METRICS.map((metric) => ({ metric, values, best: "nanodet" })),
+          { metric: "latency_ms", values: { nanodet: 120, centernet: 493 }, best: "nanodet" },
+        ]
+      : [],
+    recommended_model: finished ? "nanodet" : null,
+  };
+}
+
+beforeEach(() => {
+  server = installFakeServer();
+  server.on("GET", "/api/v1/models", () => jsonResponse({ items: MODELS, total: MODELS.length }));
+  server.on("GET", "/api/v1/datasets", () => jsonResponse({ items: [{ name: "reviewed", images: 3 }], total: 1 }));
+  server.on("GET", "/api/v1/evaluations", () => jsonResponse({ items: [], total: 0 }));
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe("EvaluateScreen", () => {
+  it("starts an evaluation, follows its progress, then compares the models", async () => {
+    let polls = 0;
+    server.on("POST", "/api/v1/evaluations", () => jsonResponse(evaluation("queued", 0), 202));
+    server.on("GET", "/api/v1/evaluations/4", () => {
+      polls += 1;
+      return jsonResponse(polls < 2 ? evaluation("running", 2) : evaluation("done", 6));
+    });
+    const user = userEvent.setup();
+    render(<EvaluateScreen />);
+    await user.click(await screen.findByRole("button", { name: "Run evaluation" }));
+
+    expect(server.requests.find((r) => r.call === "POST /api/v1/evaluations")?.body).toEqual({
+      models: ["nanodet", "centernet"],
+      dataset: "reviewed",
+    });
+    expect(await screen.findByText("2 of 6 photo runs done")).toBeInTheDocument();
+    // The page asks again every second until the run is done.
+    await waitFor(() => expect(screen.getByTestId("evaluation-status")).toHaveTextContent("done"), { timeout: 3000 });
+
+    const table = await screen.findByRole("table", { name: "Models compared" });
+    const map = within(table).getByTestId("metric-map");
+    expect(map).toHaveTextContent("0.386");
+    expect(within(map).getByText(/0\.386/)).toHaveClass("has-text-weight-bold");
+    expect(within(table).getByTestId("metric-latency_ms")).toHaveTextContent("120 ms");
+    expect(screen.getByRole("img", { name: "mAP of nanodet and centernet" })).toBeInTheDocument();
+    expect(screen.getByTestId("recommendation")).toHaveTextContent("nanodet, which is already the default");
+  });
+
+  it("sends the admin key to promote a model, and shows the server's refusal", async () => {
+    server.on("GET", "/api/v1/evaluations", () => jsonResponse({ items: [evaluation("done", 6)], total: 1 }));
+    server.on("GET", "/api/v1/evaluations/4", () => jsonResponse(evaluation("done", 6)));
+    server.on("POST", "/api/v1/evaluations/4/promote", ({ init }) =>
+      new Headers(init.headers).get("X-Admin-Key") === "secret"
+        ? jsonResponse({ default_model: "centernet", evaluation_id: 4 })
+        : errorResponse(403, "forbidden", "this action needs the admin key in the X-Admin-Key header"),
+    );
+    const user = userEvent.setup();
+    render(<EvaluateScreen />);
+    await user.selectOptions(await screen.findByLabelText("Model to make the default"), "centernet");
+
+    await user.type(screen.getByLabelText("Admin key"), "wrong");
+    await user.click(screen.getByRole("button", { name: "Make centernet the default" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("this action needs the admin key");
+
+    await user.clear(screen.getByLabelText("Admin key"));
+    await user.type(screen.getByLabelText("Admin key"), "secret");
+    await user.click(screen.getByRole("button", { name: "Make centernet the default" }));
+    expect(await screen.findByText("centernet is now the default model.")).toBeInTheDocument();
+    expect(server.requests.filter((r) => r.call === "POST /api/v1/evaluations/4/promote").at(-1)?.body).toEqual({ model: "centernet" });
+  });
+
+  it("explains why it cannot run on a dataset without photos", async () => {
+    server.on("GET", "/api/v1/datasets", () => jsonResponse({ items: [{ name: "reviewed", images: 0 }], total: 1 }));
+    render(<EvaluateScreen />);
+    expect(await screen.findByTestId("empty-dataset")).toHaveTextContent("mark them reviewed");
+    expect(screen.getByRole("button", { name: "Run evaluation" })).toBeDisabled();
+  });
+});

@@ -1,0 +1,61 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { StoredImageSummary } from "../api";
+import { installFakeServer, type FakeServer } from "../test/fakeServer";
+import { jsonResponse, MODELS, STORED_DOG } from "../test/fixtures";
+import { HistoryScreen } from "./HistoryScreen";
+
+let server: FakeServer;
+
+function summary(id: number, reviewed: boolean): StoredImageSummary {
+  const { predictions: _, missed_objects: __, ...rest } = STORED_DOG;
+  return { ...rest, id, file_url: `/api/v1/images/${id}/file`, review_state: reviewed ? "reviewed" : "unreviewed", models: ["nanodet"] };
+}
+
+beforeEach(() => {
+  server = installFakeServer();
+  server.on("GET", "/api/v1/models", () => jsonResponse({ items: MODELS, total: MODELS.length }));
+  window.location.hash = "#/history";
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe("HistoryScreen", () => {
+  it("asks for the page and filters in the address, and shows each photo with its review state", async () => {
+    server.on("GET", "/api/v1/images", () =>
+      jsonResponse({ items: [summary(31, true), summary(30, false)], total: 26, page: 2, per_page: 12 }),
+    );
+    render(<HistoryScreen query={new URLSearchParams("reviewed=false&model=nanodet&page=2")} />);
+
+    expect(await screen.findByTestId("photo-card-31")).toHaveTextContent("Reviewed");
+    expect(screen.getByTestId("photo-card-30")).toHaveTextContent("To review");
+    expect(screen.getByTestId("photo-card-30")).toHaveAttribute("href", "#/images/30");
+    expect(server.requests.map((r) => r.call)).toContain("GET /api/v1/images?page=2&per_page=12&reviewed=false&model=nanodet");
+    expect(screen.getByTestId("history-total")).toHaveTextContent("26 photos");
+
+    // 26 photos at 12 a page: three pages, this the second, the filters kept in every link.
+    expect(screen.getByRole("link", { name: "Page 2" })).toHaveAttribute("aria-current", "page");
+    expect(screen.getByRole("link", { name: "Page 3" })).toHaveAttribute("href", "#/history?reviewed=false&model=nanodet&page=3");
+    expect(screen.getByRole("link", { name: "Previous" })).toHaveAttribute("href", "#/history?reviewed=false&model=nanodet&page=1");
+  });
+
+  it("puts a changed filter in the address and starts again at the first page", async () => {
+    server.on("GET", "/api/v1/images", () => jsonResponse({ items: [summary(31, true)], total: 1, page: 1, per_page: 12 }));
+    const user = userEvent.setup();
+    render(<HistoryScreen query={new URLSearchParams("page=3")} />);
+    await screen.findByTestId("photo-card-31");
+
+    await user.selectOptions(screen.getByLabelText("Review state"), "true");
+    expect(window.location.hash).toBe("#/history?reviewed=true");
+
+    const label = screen.getByLabelText("Class");
+    await user.type(label, "dog{Enter}");
+    expect(window.location.hash).toBe("#/history?label=dog");
+  });
+
+  it("says how to get photos here when none are kept", async () => {
+    server.on("GET", "/api/v1/images", () => jsonResponse({ items: [], total: 0, page: 1, per_page: 12 }));
+    render(<HistoryScreen query={new URLSearchParams()} />);
+    expect(await screen.findByTestId("history-empty")).toHaveTextContent("switch on “Keep for review”");
+  });
+});

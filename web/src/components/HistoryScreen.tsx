@@ -1,0 +1,169 @@
+import type { ImageQuery } from "../api";
+import { useImages } from "../hooks/useLifecycle";
+import { useModels } from "../hooks/useModels";
+import { links } from "../hooks/useRoute";
+import { formatDate } from "../lib/format";
+import { ErrorNotification } from "./ErrorNotification";
+import { Pagination } from "./Pagination";
+import { ReviewStateTag } from "./ReviewStateTag";
+
+export const PHOTOS_PER_PAGE = 12;
+
+interface Props {
+  /** The filters and page, from the address: reviewed=true|false, label, model, page. */
+  query: URLSearchParams;
+}
+
+/** The photos kept for review, newest first, as thumbnails with their review state; filters and pages. */
+export function HistoryScreen({ query }: Props) {
+  const page = Math.max(1, Number(query.get("page")) || 1);
+  const reviewed = query.get("reviewed");
+  const filters: ImageQuery = {
+    page,
+    perPage: PHOTOS_PER_PAGE,
+    reviewed: reviewed === "true" ? true : reviewed === "false" ? false : undefined,
+    label: query.get("label") || undefined,
+    model: query.get("model") || undefined,
+  };
+  const images = useImages(filters);
+  const models = useModels();
+  const modelList = models.state.data?.models ?? [];
+  const classes = [...new Set(modelList.flatMap((m) => m.classes))].sort();
+
+  // Every change of filter goes through the address, so the browser's back button undoes it.
+  const go = (changes: Record<string, string | undefined>, keepPage = false) => {
+    const next = new URLSearchParams(query);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    if (!keepPage) next.delete("page");
+    window.location.hash = links.history(next);
+  };
+  const pageHref = (n: number) => {
+    const next = new URLSearchParams(query);
+    next.set("page", String(n));
+    return links.history(next);
+  };
+
+  const data = images.state.data;
+  const pageCount = data ? Math.max(1, Math.ceil(data.total / PHOTOS_PER_PAGE)) : 1;
+
+  return (
+    <section aria-labelledby="history-title">
+      <div className="is-flex is-justify-content-space-between is-align-items-baseline is-flex-wrap-wrap mb-4">
+        <h1 className="title is-4 mb-2" id="history-title">
+          Photos kept for review
+        </h1>
+        {data && (
+          <p className="has-text-grey" data-testid="history-total">
+            {data.total} {data.total === 1 ? "photo" : "photos"}
+          </p>
+        )}
+      </div>
+
+      <form className="box" role="search" aria-label="Filter photos" onSubmit={(event) => event.preventDefault()}>
+        <div className="field is-grouped is-grouped-multiline">
+          <div className="control">
+            <label className="label is-small" htmlFor="filter-review">
+              Review state
+            </label>
+            <div className="select is-small">
+              <select id="filter-review" value={reviewed ?? ""} onChange={(event) => go({ reviewed: event.target.value })}>
+                <option value="">All</option>
+                <option value="false">To review</option>
+                <option value="true">Reviewed</option>
+              </select>
+            </div>
+          </div>
+          <div className="control">
+            <label className="label is-small" htmlFor="filter-label">
+              Class
+            </label>
+            <input
+              id="filter-label"
+              className="input is-small"
+              list="filter-label-classes"
+              placeholder="any class"
+              defaultValue={filters.label ?? ""}
+              key={filters.label ?? ""}
+              onKeyDown={(event) => {
+                if (event.key === "Enter") go({ label: event.currentTarget.value.trim() });
+              }}
+              onBlur={(event) => {
+                if (event.currentTarget.value.trim() !== (filters.label ?? "")) go({ label: event.currentTarget.value.trim() });
+              }}
+            />
+            <datalist id="filter-label-classes">
+              {classes.map((name) => (
+                <option key={name} value={name} />
+              ))}
+            </datalist>
+          </div>
+          <div className="control">
+            <label className="label is-small" htmlFor="filter-model">
+              Model
+            </label>
+            <div className="select is-small">
+              <select id="filter-model" value={filters.model ?? ""} onChange={(event) => go({ model: event.target.value })}>
+                <option value="">Any model</option>
+                {modelList.map((m) => (
+                  <option key={m.name} value={m.name}>
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          {(filters.reviewed !== undefined || filters.label || filters.model) && (
+            <div className="control is-align-self-flex-end">
+              <a className="button is-small is-text" href={links.history()}>
+                Clear filters
+              </a>
+            </div>
+          )}
+        </div>
+      </form>
+
+      {images.state.status === "error" && (
+        <ErrorNotification title="Could not load the photos" error={images.state.error} onRetry={images.reload} />
+      )}
+      {images.state.status === "loading" && !data && <progress className="progress is-small is-primary" aria-label="Loading photos" />}
+
+      {data && data.items.length === 0 && (
+        <div className="notification is-light" data-testid="history-empty">
+          {filters.reviewed !== undefined || filters.label || filters.model
+            ? "No kept photo matches these filters."
+            : "No photos kept yet. On the Detect screen, switch on “Keep for review” before choosing a photo."}
+        </div>
+      )}
+
+      {data && data.items.length > 0 && (
+        <div className={`columns is-multiline ${images.state.status === "loading" ? "is-dimmed" : ""}`}>
+          {data.items.map((image) => (
+            <div key={image.id} className="column is-3-desktop is-4-tablet is-6-mobile">
+              <a className="card is-block photo-card" href={links.review(image.id)} data-testid={`photo-card-${image.id}`}>
+                <div className="card-image">
+                  <figure className="image is-4by3 thumbnail">
+                    <img src={image.file_url} alt={`Photo #${image.id}`} loading="lazy" />
+                  </figure>
+                </div>
+                <div className="card-content p-3">
+                  <div className="is-flex is-justify-content-space-between is-align-items-center mb-1">
+                    <span className="has-text-weight-semibold">#{image.id}</span>
+                    <ReviewStateTag state={image.review_state} />
+                  </div>
+                  <p className="is-size-7 has-text-grey">
+                    {formatDate(image.uploaded_at)} · {image.width}×{image.height}
+                  </p>
+                  <p className="is-size-7 has-text-grey">{image.models.join(", ")}</p>
+                </div>
+              </a>
+            </div>
+          ))}
+        </div>
+      )}
+      {data && <Pagination page={page} pageCount={pageCount} href={pageHref} />}
+    </section>
+  );
+}

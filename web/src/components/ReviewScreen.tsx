@@ -1,0 +1,317 @@
+import { useState } from "react";
+import type { Box, StoredDetection } from "../api";
+import { useElementSize } from "../hooks/useElementSize";
+import { useModels } from "../hooks/useModels";
+import { useReview } from "../hooks/useReview";
+import { links } from "../hooks/useRoute";
+import { formatDate, formatScore } from "../lib/format";
+import {
+  currentJudgement,
+  fixJudgement,
+  normaliseBox,
+  shownBox,
+  shownLabel,
+  type Judgement,
+  type ReviewDraft,
+} from "../lib/review";
+import { BoxEditor, type BoxTone, type EditableBox } from "./BoxEditor";
+import { ErrorNotification } from "./ErrorNotification";
+import { FeedbackList, type ReviewRow } from "./FeedbackList";
+import { ReviewStateTag } from "./ReviewStateTag";
+import { ScoreFilter } from "./ScoreFilter";
+
+const DEFAULT_MIN_SCORE = 0.3;
+
+/** A stored photo's boxes to mark right or wrong, relabel, fix by their corners, and complete with missed ones. */
+export function ReviewScreen({ imageId }: { imageId: number }) {
+  const review = useReview(imageId);
+  const models = useModels();
+  const [measure, display] = useElementSize<HTMLImageElement>();
+  const [predictionId, setPredictionId] = useState<number | null>(null);
+  const [minScore, setMinScore] = useState(DEFAULT_MIN_SCORE);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [drawing, setDrawing] = useState(false);
+  const [nextKey, setNextKey] = useState(1);
+
+  const { draft, setDraft } = review;
+  const image = review.image.state.data;
+  if (!image) {
+    return (
+      <section>
+        <a href={links.history()}>← All photos</a>
+        {review.image.state.status === "error" ? (
+          <ErrorNotification title={`Could not load photo #${imageId}`} error={review.image.state.error} onRetry={review.image.reload} />
+        ) : (
+          <progress className="progress is-small is-primary mt-4" aria-label="Loading the photo" />
+        )}
+      </section>
+    );
+  }
+
+  const prediction = image.predictions.find((p) => p.id === predictionId) ?? image.predictions[0] ?? null;
+  const modelClasses = models.state.data?.models.find((m) => m.name === prediction?.model.name)?.classes ?? [];
+  const size = { width: image.width, height: image.height };
+  const step = Math.max(1, Math.round(Math.min(image.width, image.height) / 100));
+
+  const detections = (prediction?.detections ?? []).filter((d) => {
+    const judgement = currentJudgement(d, draft);
+    return d.score >= minScore || judgement !== null;
+  });
+  const storedMissed = image.missed_objects.filter((m) => !draft.removed.has(m.id));
+  const byKey = new Map<string, StoredDetection>(detections.map((d) => [`d${d.id}`, d]));
+
+  const toneOf = (judgement: Judgement): BoxTone =>
+    judgement === null ? "unjudged" : judgement.kind === "correct" ? "correct" : judgement.kind === "fixed" ? "fixed" : "wrong";
+
+  const rows: ReviewRow[] = [
+    ...detections.map((d) => {
+      const judgement = currentJudgement(d, draft);
+      const label = shownLabel(d, judgement);
+      return { key: `d${d.id}`, kind: "detection" as const, label, modelLabel: label !== d.label ? d.label : null, score: d.score, tone: toneOf(judgement) };
+    }),
+    ...storedMissed.map((m) => ({ key: `m${m.id}`, kind: "missed" as const, label: m.label, modelLabel: null, score: null, tone: "missed" as const })),
+    ...draft.added.map((m) => ({ key: `n${m.key}`, kind: "missed" as const, label: m.label, modelLabel: null, score: null, tone: "missed" as const })),
+  ];
+  const boxes: EditableBox[] = [
+    ...detections.map((d) => {
+      const judgement = currentJudgement(d, draft);
+      const mark = judgement === null ? "" : { correct: " ✓", not_an_object: " ✗", fixed: " ✎" }[judgement.kind];
+      return { key: `d${d.id}`, box: shownBox(d, judgement), tag: `${shownLabel(d, judgement)} ${formatScore(d.score)}${mark}`, tone: toneOf(judgement) };
+    }),
+    ...storedMissed.map((m) => ({ key: `m${m.id}`, box: m.box, tag: `${m.label} (missed)`, tone: "missed" as const })),
+    ...draft.added.map((m) => ({ key: `n${m.key}`, box: m.box, tag: `${m.label} (missed)`, tone: "missed" as const })),
+  ];
+
+  const judge = (detection: StoredDetection, judgement: Judgement) =>
+    setDraft((old: ReviewDraft) => ({ ...old, judgements: new Map(old.judgements).set(detection.id, judgement) }));
+
+  // Stored missed objects are edited by replacing them: removed on save, and added again as drawn.
+  const editMissed = (key: string, change: { label?: string; box?: Box }) => {
+    if (key.startsWith("n")) {
+      const wanted = Number(key.slice(1));
+      setDraft((old) => ({ ...old, added: old.added.map((m) => (m.key === wanted ? { ...m, ...change } : m)) }));
+      return;
+    }
+    const stored = image.missed_objects.find((m) => `m${m.id}` === key);
+    if (!stored) return;
+    const replacement = { key: nextKey, label: change.label ?? stored.label, box: change.box ?? stored.box };
+    setNextKey((n) => n + 1);
+    setDraft((old) => ({ ...old, removed: new Set(old.removed).add(stored.id), added: [...old.added, replacement] }));
+    setSelected(`n${replacement.key}`);
+  };
+
+  const changeBox = (key: string, box: Box) => {
+    const detection = byKey.get(key);
+    if (detection) judge(detection, fixJudgement(detection, currentJudgement(detection, draft), { box }));
+    else editMissed(key, { box });
+  };
+
+  const changeLabel = (key: string, label: string) => {
+    const detection = byKey.get(key);
+    if (detection) judge(detection, fixJudgement(detection, currentJudgement(detection, draft), { label }));
+    else editMissed(key, { label });
+  };
+
+  const setVerdict = (key: string, verdict: "correct" | "not_an_object" | null) => {
+    const detection = byKey.get(key);
+    if (!detection) return;
+    const judgement = currentJudgement(detection, draft);
+    const pressed = judgement !== null && (judgement.kind === verdict || (verdict === "correct" && judgement.kind === "fixed"));
+    // Pressing the verdict a box already has takes it back, as a toggle button does.
+    judge(detection, verdict === null || pressed ? null : { kind: verdict });
+  };
+
+  const nudge = (key: string, dx: number, dy: number, resize: boolean) => {
+    const box = boxes.find((b) => b.key === key)?.box;
+    if (!box) return;
+    const moved = resize
+      ? { ...box, x2: box.x2 + dx * step, y2: box.y2 + dy * step }
+      : { x1: box.x1 + dx * step, y1: box.y1 + dy * step, x2: box.x2 + dx * step, y2: box.y2 + dy * step };
+    if (!resize && (moved.x1 < 0 || moved.y1 < 0 || moved.x2 > image.width || moved.y2 > image.height)) return;
+    changeBox(key, normaliseBox(moved, image.width, image.height));
+  };
+
+  const remove = (key: string) => {
+    if (key.startsWith("n")) {
+      const wanted = Number(key.slice(1));
+      setDraft((old) => ({ ...old, added: old.added.filter((m) => m.key !== wanted) }));
+    } else if (key.startsWith("m")) {
+      const id = Number(key.slice(1));
+      setDraft((old) => ({ ...old, removed: new Set(old.removed).add(id) }));
+    }
+    setSelected(null);
+  };
+
+  const addMissed = (box: Box) => {
+    const label = selectedLabel(rows, selected) ?? detections[0]?.label ?? modelClasses[0] ?? "person";
+    const key = nextKey;
+    setNextKey((n) => n + 1);
+    setDraft((old) => ({ ...old, added: [...old.added, { key, label, box }] }));
+    setSelected(`n${key}`);
+    setDrawing(false);
+  };
+
+  const addMissedInMiddle = () =>
+    addMissed(
+      normaliseBox(
+        { x1: image.width * 0.35, y1: image.height * 0.35, x2: image.width * 0.65, y2: image.height * 0.65 },
+        image.width,
+        image.height,
+      ),
+    );
+
+  const pending = review.changes?.count ?? 0;
+
+  return (
+    <section aria-labelledby="review-title">
+      <a href={links.history()}>← All photos</a>
+      <div className="is-flex is-align-items-center is-flex-wrap-wrap mt-2 mb-4" style={{ gap: "0.75rem" }}>
+        <h1 className="title is-4 mb-0" id="review-title">
+          Photo #{image.id}
+        </h1>
+        <ReviewStateTag state={image.review_state} />
+        <span className="has-text-grey is-size-7">
+          kept {formatDate(image.uploaded_at)} · {image.width}×{image.height} px
+          {image.reviewed_at ? ` · reviewed ${formatDate(image.reviewed_at)}` : ""}
+        </span>
+      </div>
+
+      {review.image.state.status === "error" && (
+        <ErrorNotification title="Could not reload the photo" error={review.image.state.error} onRetry={review.image.reload} />
+      )}
+      {review.saveError && (
+        <ErrorNotification title="Saving the review failed" error={review.saveError} onClose={review.dismissSaveError} />
+      )}
+      {review.savedAt && pending === 0 && (
+        <div className="notification is-success is-light" role="status">
+          <button type="button" className="delete" aria-label="Dismiss" onClick={review.dismissSaved} />
+          Review saved.
+        </div>
+      )}
+
+      <div className="columns is-desktop">
+        <div className="column is-7-desktop">
+          <div className="buttons mb-3">
+            <button
+              type="button"
+              className={`button is-small ${drawing ? "is-link" : ""}`}
+              aria-pressed={drawing}
+              onClick={() => setDrawing((on) => !on)}
+            >
+              {drawing ? "Drawing: drag on the photo" : "Draw a missed object"}
+            </button>
+            <button type="button" className="button is-small" onClick={addMissedInMiddle}>
+              Add a box to place
+            </button>
+            <span className="is-size-7 has-text-grey">
+              Pick a box to drag it or its corners. Legend:{" "}
+              <span className="tag is-small review-legend tone-unjudged">not judged</span>{" "}
+              <span className="tag is-small review-legend tone-correct">correct</span>{" "}
+              <span className="tag is-small review-legend tone-fixed">fixed</span>{" "}
+              <span className="tag is-small review-legend tone-wrong">not an object</span>{" "}
+              <span className="tag is-small review-legend tone-missed">missed</span>
+            </span>
+          </div>
+          <figure className="photo-view">
+            <div className="photo-frame">
+              <img ref={measure} src={image.file_url} width={image.width} height={image.height} alt={`Photo #${image.id}`} data-testid="photo" />
+              {display && (
+                <BoxEditor
+                  image={size}
+                  display={display}
+                  boxes={boxes}
+                  selected={selected}
+                  onSelect={setSelected}
+                  onChange={changeBox}
+                  drawing={drawing}
+                  onDraw={addMissed}
+                />
+              )}
+            </div>
+          </figure>
+        </div>
+
+        <div className="column is-5-desktop">
+          <div className="box">
+            {image.predictions.length > 1 && (
+              <div className="field">
+                <label className="label" htmlFor="prediction-select">
+                  Prediction
+                </label>
+                <div className="select is-fullwidth">
+                  <select
+                    id="prediction-select"
+                    value={prediction?.id ?? ""}
+                    onChange={(event) => {
+                      setPredictionId(Number(event.target.value));
+                      setSelected(null);
+                    }}
+                  >
+                    {image.predictions.map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.model.name} · {formatDate(p.created_at)}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              </div>
+            )}
+            {prediction && (
+              <ScoreFilter
+                value={minScore}
+                min={prediction.parameters.score_threshold}
+                onChange={setMinScore}
+                shown={prediction.detections.filter((d) => d.score >= minScore).length}
+                total={prediction.detections.length}
+              />
+            )}
+            <FeedbackList
+              rows={rows}
+              classes={modelClasses}
+              selected={selected}
+              onSelect={setSelected}
+              onVerdict={setVerdict}
+              onLabel={changeLabel}
+              onNudge={nudge}
+              onRemove={remove}
+            />
+            <details className="is-size-7 mb-4">
+              <summary>Keyboard</summary>
+              Tab to a row, then: <kbd>C</kbd> correct, <kbd>X</kbd> not an object, <kbd>L</kbd> change the label,{" "}
+              <kbd>Delete</kbd> take the verdict back or remove a drawn box, arrows move the box (<kbd>Shift</kbd> for
+              bigger steps), <kbd>Alt</kbd>+arrows resize it.
+            </details>
+            <div className="buttons">
+              <button
+                type="button"
+                className={`button is-primary ${review.saving ? "is-loading" : ""}`}
+                onClick={() => void review.save(true)}
+                disabled={review.saving}
+              >
+                {image.review_state === "reviewed" ? "Save" : "Save and mark reviewed"}
+              </button>
+              {image.review_state === "unreviewed" && (
+                <button type="button" className="button" disabled={review.saving || pending === 0} onClick={() => void review.save()}>
+                  Save without marking reviewed
+                </button>
+              )}
+              {image.review_state === "reviewed" && (
+                <button type="button" className="button is-light" disabled={review.saving} onClick={() => void review.save(false)}>
+                  Mark not reviewed
+                </button>
+              )}
+            </div>
+            <p className="help" data-testid="pending-changes">
+              {pending === 0 ? "No unsaved changes." : `${pending} unsaved ${pending === 1 ? "change" : "changes"}.`} Confirmed
+              and fixed boxes and the missed objects of reviewed photos become the “reviewed” dataset that models are evaluated on.
+            </p>
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function selectedLabel(rows: readonly ReviewRow[], selected: string | null): string | undefined {
+  return rows.find((row) => row.key === selected)?.label;
+}

@@ -1,0 +1,67 @@
+/** Mapping boxes from the photo's own pixels to the pixels the page displays it at. */
+import type { Box } from "../api";
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** `box` (xyxy in `image` pixels) as a rectangle in `display` pixels, clipped to the photo. */
+export function toDisplayRect(box: Box, image: Size, display: Size): Rect {
+  const sx = display.width / image.width;
+  const sy = display.height / image.height;
+  const x1 = clamp(box.x1, 0, image.width) * sx;
+  const y1 = clamp(box.y1, 0, image.height) * sy;
+  const x2 = clamp(box.x2, 0, image.width) * sx;
+  const y2 = clamp(box.y2, 0, image.height) * sy;
+  return { x: x1, y: y1, width: Math.max(0, x2 - x1), height: Math.max(0, y2 - y1) };
+}
+
+export function boxArea(box: Box): number {
+  return Math.max(0, box.x2 - box.x1) * Math.max(0, box.y2 - box.y1);
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * Where to put each box's tag so tags do not cover each other: above the box when there is room,
+ * else at its top inside, moving down inside the box past tags already placed.
+ * `tags` come in priority order (best first); widths are estimated from the text length.
+ */
+export function placeTags(
+  tags: readonly { rect: Rect; text: string }[],
+  display: Size,
+  tagHeight: number,
+  charWidth: number,
+): Point[] {
+  const taken: Rect[] = [];
+  return tags.map(({ rect, text }) => {
+    const width = text.length * charWidth + 12;
+    const x = rect.x + width <= display.width ? rect.x : Math.max(0, rect.x + rect.width - width);
+    const candidates: number[] = [];
+    if (rect.y - tagHeight >= 0) candidates.push(rect.y - tagHeight);
+    for (let y = rect.y; y === rect.y || y + tagHeight <= rect.y + rect.height; y += tagHeight) candidates.push(y);
+    const free = candidates.find((y) => !taken.some((other) => overlaps(other, { x, y, width, height: tagHeight })));
+    const y = Math.min(free ?? candidates[0], Math.max(0, display.height - tagHeight));
+    taken.push({ x, y, width, height: tagHeight });
+    return { x, y };
+  });
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
