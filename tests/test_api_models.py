@@ -82,8 +82,9 @@ def test_a_slow_loading_model_does_not_hold_up_another_models_requests(make_app,
     assert slow["r"].get_json()["model"]["name"] == "centernet"
 
 
-def test_the_admin_changes_the_default_model_without_a_restart(make_app, photos):
-    client = make_app(admin_key=ADMIN["X-Admin-Key"]).test_client()
+def test_the_admin_changes_the_default_model_without_a_restart(make_app, photos, tmp_path):
+    own_database = {"database_url": f"sqlite:///{tmp_path / 'own.db'}", "images_dir": tmp_path / "images"}
+    client = make_app(admin_key=ADMIN["X-Admin-Key"], **own_database).test_client()
 
     response = client.put("/api/v1/models/default", json={"model": "centernet"}, headers=ADMIN)
 
@@ -95,6 +96,8 @@ def test_the_admin_changes_the_default_model_without_a_restart(make_app, photos)
     while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert client.get("/readyz").get_json() == {"status": "ready", "model": "centernet"}
+    restarted = make_app(**own_database).test_client()
+    assert restarted.get("/api/v1/models/default").get_json()["name"] == "centernet"
 
 
 @pytest.mark.parametrize(
@@ -121,8 +124,9 @@ def test_changing_the_default_model_is_refused(make_app, admin_key, headers, bod
 
 
 def test_workers_of_one_server_share_the_admins_choice(make_app, tmp_path):
-    first = make_app(admin_key="k", runtime_dir=tmp_path).test_client()
-    second = make_app(admin_key="k", runtime_dir=tmp_path).test_client()
+    own_database = {"database_url": f"sqlite:///{tmp_path / 'own.db'}", "images_dir": tmp_path / "images"}
+    first = make_app(admin_key="k", runtime_dir=tmp_path, **own_database).test_client()
+    second = make_app(admin_key="k", runtime_dir=tmp_path, **own_database).test_client()
 
     first.put("/api/v1/models/default", json={"model": "centernet"}, headers={"X-Admin-Key": "k"})
 

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--data-dir", type=Path, dest="fetch_data_dir", help=argparse.SUPPRESS)
     _add_lifecycle_commands(commands)
     _add_serve_command(commands)
+    _add_cost_command(commands)
     return parser
 
 
@@ -92,6 +93,54 @@ def _add_serve_command(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="worker processes (default: $SIGHTLINE_WORKERS or one per core)",
     )
+
+
+def _add_cost_command(commands: argparse._SubParsersAction) -> None:
+    from . import cost
+
+    estimate = commands.add_parser("cost", help="estimate what serving on AWS Lambda costs per call")
+    estimate.add_argument("--from-bench", type=Path, metavar="FILE", help="JSON from bench/lambda_cold_start.py")
+    estimate.add_argument("--warm-ms", type=float, help=f"warm call on one vCPU (default {cost.MEASURED_WARM_MS})")
+    estimate.add_argument(
+        "--cold-start-ms", type=float, help=f"cold start on one vCPU (default {cost.MEASURED_COLD_START_MS:.0f})"
+    )
+    estimate.add_argument("--peak-rss-mb", type=float, help=f"peak memory (default {cost.MEASURED_PEAK_RSS_MB:.0f})")
+    estimate.add_argument("--cold-share", type=_threshold, default=0.05, metavar="0..1", help="calls that start cold")
+    estimate.add_argument("--payload-kb", type=float, default=200.0, help="request size (default 200)")
+    estimate.add_argument("--arm-latency-factor", type=float, default=1.0, help="Arm latency / measured latency")
+    estimate.add_argument(
+        "--memory",
+        default=",".join(map(str, cost.MEMORY_SIZES_MB)),
+        help="comma-separated memory sizes in MB",
+    )
+    estimate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _cost(args: argparse.Namespace) -> None:
+    from . import cost
+
+    chosen = {
+        "cold_share": args.cold_share,
+        "payload_kb": args.payload_kb,
+        "arm_latency_factor": args.arm_latency_factor,
+        **{
+            name: getattr(args, name)
+            for name in ("warm_ms", "cold_start_ms", "peak_rss_mb")
+            if getattr(args, name) is not None
+        },
+    }
+    if args.from_bench:
+        measured = cost.Measurements.from_bench(json.loads(args.from_bench.read_text()), **chosen)
+    else:
+        measured = cost.Measurements(**chosen)
+    try:
+        sizes = tuple(int(size) for size in args.memory.split(","))
+    except ValueError:
+        raise ValueError(f"--memory: {args.memory!r} is not a comma-separated list of megabytes") from None
+    if not all(128 <= size <= 10240 for size in sizes):
+        raise ValueError("--memory: Lambda memory sizes are 128 to 10240 MB")
+    rows = cost.cost_table(measured, sizes)
+    print(json.dumps(cost.table_to_json(measured, rows)) if args.json else cost.format_table(measured, rows))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -270,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(args, settings)
         if args.command == "serve":
             _serve(args, settings)
+            return 0
+        if args.command == "cost":
+            _cost(args)
             return 0
     except KeyboardInterrupt:
         return 130

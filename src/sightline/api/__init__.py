@@ -59,10 +59,6 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         settings = Settings.from_env(**overrides)
     elif overrides:
         settings = dataclasses.replace(settings, **overrides)
-    if settings.torch_threads > 0:
-        import torch
-
-        torch.set_num_threads(settings.torch_threads)
     logging.configure_logging(settings)
 
     app = Flask(__name__)

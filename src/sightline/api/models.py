@@ -7,7 +7,9 @@ from flask import jsonify
 from ..detection.registry import ModelSpec, UnknownModelError
 from .auth import admin_required
 from .engine import current_engine
+from ..storage import crud
 from .errors import ApiError
+from .lifecycle import current_storage
 from .parsing import Blueprint
 from .schemas import DefaultModelIn, ModelOut, ModelPageOut
 
@@ -54,13 +56,15 @@ def get_default_model():
 def set_default_model(choice: dict):
     """Change the default model without a restart (admin key needed).
 
-    The new default starts loading at once; `/readyz` answers 503 until it has. Restarting the
-    server goes back to the configured default (SIGHTLINE_DEFAULT_MODEL).
+    The new default starts loading at once; `/readyz` answers 503 until it has. The choice is kept
+    in the database, so it outlives a restart, like a model promoted after an evaluation.
     """
     try:
         current_engine().set_default_model(choice["model"])
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
+    with current_storage().writing() as (session, _):
+        crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=choice["model"])
     return jsonify(_model_json(_spec(choice["model"])))
 
 

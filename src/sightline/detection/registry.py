@@ -235,8 +235,12 @@ def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", thre
                 spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
             )
         # torchvision models take any input size; they always run in PyTorch.
+        import torch
+
         from .torchvision_models import TorchvisionDetector, build_torchvision_module
 
+        if threads > 0:
+            torch.set_num_threads(threads)
         coco = spec.categories == COCO_80
         module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
         return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)

@@ -1,17 +1,19 @@
 """COCO-style mean Average Precision of predictions against ground truth, via torchmetrics.
 
 Classes are matched by label name, so a model with its own class list is scored against the
-same ground truth as the built-in COCO models.
+same ground truth as the built-in COCO models. PyTorch and torchmetrics load when a metric is
+first made, not when the API imports this module: serving detections never needs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import torch
-from torchmetrics.detection import MeanAveragePrecision
+from typing import TYPE_CHECKING
 
 from ..detection.detections import Detections
+
+if TYPE_CHECKING:
+    import torch
 
 # The summary numbers reported for every model, as torchmetrics names them.
 SUMMARY_KEYS = (
@@ -34,6 +36,8 @@ class AveragePrecision:
     """Accumulates (prediction, ground truth) pairs image by image; `compute` gives the numbers."""
 
     def __init__(self) -> None:
+        from torchmetrics.detection import MeanAveragePrecision
+
         self._metric = MeanAveragePrecision(box_format="xyxy", iou_type="bbox", class_metrics=True)
         self._label_ids: dict[str, int] = {}
 
@@ -55,6 +59,8 @@ class AveragePrecision:
         return summary
 
     def _as_dict(self, detections: Detections, with_scores: bool) -> dict[str, torch.Tensor]:
+        import torch
+
         ids = [self._label_ids.setdefault(label, len(self._label_ids)) for label in detections.labels]
         entry = {
             "boxes": torch.from_numpy(detections.boxes.copy()).reshape(-1, 4),
@@ -65,7 +71,7 @@ class AveragePrecision:
         return entry
 
 
-def _value(value: torch.Tensor | float) -> float | None:
+def _value(value) -> float | None:
     number = float(value)
     return None if number < 0 else number
 
