@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import jsonify
 
 from ..detection.registry import ModelSpec, UnknownModelError
+from ..storage import crud
 from .auth import admin_required
 from .engine import current_engine
-from ..storage import crud
 from .errors import ApiError
 from .lifecycle import current_storage
 from .parsing import Blueprint
