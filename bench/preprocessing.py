@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -21,7 +22,8 @@ from sightline.detection.detector import FixedInputDetector
 from sightline.detection.images import load_image
 from sightline.detection.options import DetectOptions
 from sightline.detection.preprocessing import InputSpec
-from sightline.detection.registry import ModelRegistry
+from sightline.detection.registry import ModelRegistry, build_builtin_module
+from sightline.detection.runtime import TorchForward
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 UPSTREAM_MEAN_BGR = (103.53, 116.28, 123.675)
@@ -85,7 +87,8 @@ def main() -> None:
     print(f"{len(ground_truth)} photos, {boxes} boxes, {len(COCO_80)} classes\n")
     print("| model / preprocessing | mAP | AP50 | AP75 | AR100 |\n|---|---|---|---|---|")
     for name, spec in VARIANTS.items():
-        variant = FixedInputDetector(nanodet.name, nanodet.categories, nanodet.forward, spec, nanodet.decode)
+        served = TorchForward(build_builtin_module(replace(registry.spec("nanodet"), input_spec=spec)))
+        variant = FixedInputDetector(nanodet.name, nanodet.categories, served, spec, nanodet.decode)
         figures = score(variant, ground_truth)
         print(
             f"| nanodet: {name} | {figures['map']} | {figures['map_50']} | {figures['map_75']} | {figures['mar_100']} |"

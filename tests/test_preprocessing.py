@@ -19,7 +19,7 @@ def test_a_box_drawn_on_the_photo_maps_back_to_itself(resize: str, size: tuple[i
     tensor, placement = prepare(Image.fromarray(pixels), InputSpec(size=(416, 416), resize=resize))
 
     # Find the white block in the model input and map its extent back.
-    ys, xs = np.nonzero(tensor[0] > 127)
+    ys, xs = np.nonzero(tensor[..., 0] > 127)
     found = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=np.float32)
     back = placement.to_original(found)[0].tolist()
 
@@ -32,14 +32,23 @@ def test_letterbox_keeps_aspect_and_centres() -> None:
 
     assert placement.scale_x == placement.scale_y == pytest.approx(416 / 800)
     assert placement.offset_x == 0 and placement.offset_y == 104
-    assert tensor[:, :104].max() == 0 and tensor[:, 104:312].min() == 255
+    assert tensor.shape == (416, 416, 3) and tensor.dtype == np.uint8
+    assert tensor[:104].max() == 0 and tensor[104:312].min() == 255
 
 
-def test_normalisation_and_channel_order() -> None:
+def test_the_served_model_normalises_in_the_network_channel_order() -> None:
+    import torch
+
+    from sightline.detection.served import ServedModel
+
     spec = InputSpec(size=(8, 8), channels="BGR", mean=(10.0, 20.0, 30.0), std=(2.0, 4.0, 5.0))
-    tensor, _ = prepare(Image.new("RGB", (8, 8), (100, 150, 200)), spec)
+    pixels, _ = prepare(Image.new("RGB", (8, 8), (100, 150, 200)), spec)
+    served = ServedModel(torch.nn.Identity(), spec)
 
-    assert tensor[:, 0, 0].tolist() == pytest.approx([(200 - 10) / 2, (150 - 20) / 4, (100 - 30) / 5])
+    seen = served(torch.from_numpy(pixels[None].copy()))
+
+    assert seen.shape == (1, 3, 8, 8)
+    assert seen[0, :, 0, 0].tolist() == pytest.approx([(200 - 10) / 2, (150 - 20) / 4, (100 - 30) / 5])
 
 
 def test_boxes_are_clipped_to_the_photo() -> None:

@@ -26,7 +26,7 @@ def torch_registry(models_dir) -> ModelRegistry:
 def test_onnxruntime_outputs_match_pytorch(registry, torch_registry, model: str) -> None:
     assert registry.inference_backend == "onnxruntime"
     size = registry.spec(model).input_size[0]
-    batch = np.random.default_rng(0).uniform(0, 255, (2, 3, size, size)).astype(np.float32)
+    batch = np.random.default_rng(0).integers(0, 256, (2, size, size, 3), dtype=np.uint8)
 
     expected = torch_registry.get(model).forward(batch)
     actual = registry.get(model).forward(batch)

@@ -19,7 +19,7 @@ from .preprocessing import InputSpec, prepare
 # int64[M]; boxes in input pixels from a decoder, original pixels after mapping back.
 Candidates = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-# A forward pass: float32[B, 3, H, W] model input -> the (decoded) model's output arrays.
+# A forward pass: uint8[B, H, W, 3] RGB pixels fitted to the input -> the served model's output arrays.
 Forward = Callable[[np.ndarray], Sequence[np.ndarray]]
 
 # Cap on candidates entering NMS: its cost grows with the square of their number, and

@@ -2,7 +2,8 @@
 
 The two directions live together on purpose: `Placement` records exactly how the photo
 was scaled and shifted on the way in, and `Placement.to_original` undoes it. NumPy only,
-so that serving through ONNX Runtime never loads PyTorch.
+so that serving through ONNX Runtime never loads PyTorch. The per-channel normalisation an
+`InputSpec` describes is applied by the served model itself (`served.py`).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Placement:
 
 
 def prepare(image: Image.Image, spec: InputSpec) -> tuple[np.ndarray, Placement]:
-    """RGB photo -> (float32[3, H, W] normalised model input, its Placement)."""
+    """RGB photo -> (uint8[H, W, 3] RGB pixels fitted to the model input, their Placement)."""
     input_width, input_height = spec.size
     width, height = image.size
     if spec.resize == "stretch":
@@ -65,12 +66,11 @@ def prepare(image: Image.Image, spec: InputSpec) -> tuple[np.ndarray, Placement]
     resized = image.resize(new_size, Image.Resampling.BILINEAR)
     offset_x = (input_width - new_size[0]) // 2
     offset_y = (input_height - new_size[1]) // 2
-    pixels = np.zeros((input_height, input_width, 3), dtype=np.float32)
-    pixels[offset_y : offset_y + new_size[1], offset_x : offset_x + new_size[0]] = np.asarray(resized)
-    if spec.channels == "BGR":
-        pixels = pixels[..., ::-1]
-    if spec.mean != (0.0, 0.0, 0.0) or spec.std != (1.0, 1.0, 1.0):
-        pixels = (pixels - np.array(spec.mean, dtype=np.float32)) / np.array(spec.std, dtype=np.float32)
+    if new_size == (input_width, input_height):
+        pixels = np.asarray(resized, dtype=np.uint8)
+    else:
+        pixels = np.zeros((input_height, input_width, 3), dtype=np.uint8)
+        pixels[offset_y : offset_y + new_size[1], offset_x : offset_x + new_size[0]] = np.asarray(resized)
     placement = Placement(
         scale_x=new_size[0] / width,
         scale_y=new_size[1] / height,
@@ -79,4 +79,4 @@ def prepare(image: Image.Image, spec: InputSpec) -> tuple[np.ndarray, Placement]
         width=width,
         height=height,
     )
-    return np.ascontiguousarray(pixels.transpose(2, 0, 1)), placement
+    return pixels, placement

@@ -195,12 +195,15 @@ def _centernet_candidates(outputs, score_floor: float) -> list[Candidates]:
 
 
 def build_builtin_module(spec: ModelSpec):
-    """The PyTorch module a built-in model serves: the network with its decoding, weights loaded."""
+    """The PyTorch module a built-in model serves: pixels in, normalised, the network, its decoding."""
     from . import centernet, nanodet
+    from .served import ServedModel
 
     if spec.architecture == "nanodet-g":
-        return nanodet.DecodedNanoDet(nanodet.build_nanodet(spec.weights)).eval()
-    return centernet.DecodedCenterNet(centernet.build_centernet(spec.weights)).eval()
+        network = nanodet.DecodedNanoDet(nanodet.build_nanodet(spec.weights))
+    else:
+        network = centernet.DecodedCenterNet(centernet.build_centernet(spec.weights))
+    return ServedModel(network, spec.input_spec).eval()
 
 
 def file_sha256(path: Path) -> str:
@@ -215,8 +218,9 @@ _DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centern
 
 
 def onnx_path(spec: ModelSpec) -> Path:
-    """Where the ONNX export of a built-in model's current weights is cached."""
-    return spec.weights.with_name(f"{spec.name}.{file_sha256(spec.weights)[:12]}.onnx")
+    """Where the ONNX export of a built-in model's current weights and input spec is cached."""
+    digest = hashlib.sha256(f"{file_sha256(spec.weights)} {spec.input_spec!r}".encode()).hexdigest()
+    return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
 
 
 def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", threads: int = 0) -> Detector:

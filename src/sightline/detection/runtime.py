@@ -36,7 +36,7 @@ class OnnxRuntimeForward:
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})
+        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch)})
 
 
 class TorchForward:
@@ -53,16 +53,16 @@ class TorchForward:
         import torch
 
         with torch.inference_mode():
-            outputs = self.module(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
+            outputs = self.module(torch.from_numpy(np.ascontiguousarray(batch)))
         return [output.numpy() for output in outputs]
 
 
 def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> Path:
-    """Export `module` for inputs FloatTensor[B, 3, height, width] (any batch size) to `path`, atomically."""
+    """Export a served module (UInt8Tensor[B, height, width, 3] pixels in, any batch size) to `path`, atomically."""
     import torch
 
     width, height = input_size
-    example = torch.zeros(1, 3, height, width)
+    example = torch.zeros(1, height, width, 3, dtype=torch.uint8)
     with torch.no_grad():  # not inference_mode: its tensors cannot enter the trace below
         output_count = len(module(example))
     output_names = [f"output_{i}" for i in range(output_count)]
