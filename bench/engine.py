@@ -167,11 +167,11 @@ def time_in_blocks(calls: dict[str, TimedCall], runs: int) -> dict[str, dict[str
 def model_input(spec: ModelSpec, photo: Image.Image) -> torch.Tensor:
     """The photo as the served module takes it: UInt8Tensor[1, H, W, 3] RGB pixels fitted to its input."""
     pixels, _ = prepare(photo, spec.input_spec)
-    return torch.from_numpy(pixels).unsqueeze(0)
+    return torch.tensor(pixels).unsqueeze(0)  # a copy: `prepare` may return a read-only view of the image
 
 
 def served_module(model_name: str) -> tuple[ModelSpec, nn.Module]:
-    """A built-in model's spec and the PyTorch module it serves: the network with its box decoding.
+    """A built-in model's spec and the PyTorch module it serves: normalisation, network, box decoding.
 
     That module is the unit both inference backends run, the one exported to ONNX.
     """
@@ -223,8 +223,8 @@ def ort_session(path: Path, spinning: bool) -> ort.InferenceSession:
 class ServingCall:
     """`detector.detect([photo])` as a TimedCall, split at the detector's forward pass.
 
-    Reports total, preprocess (resize, normalise, stack), forward, and postprocess (decode, map
-    boxes back, NMS, build `Detections`) ms. Use as a context manager: it wraps the detector's
+    Reports total, preprocess (fit the photo to the model input, stack), forward, and postprocess
+    (select candidates, map boxes back, NMS, build `Detections`) ms. Use as a context manager: it wraps the detector's
     forward in a timer on entry and puts the original back on exit.
     """
 
@@ -531,7 +531,7 @@ def markdown_report(machine: dict, photo: Image.Image, runs: int, models: dict[s
         f"Machine: {machine['cpu']}, {machine['cores']} cores; torch {machine['torch']}, onnxruntime "
         f"{machine['onnxruntime']}; {THREADS} threads; load average {machine['load_average_1min']:.1f} at start. Batch 1, {PHOTO.name} ({photo.width}x{photo.height}), "
         f"{runs} timed runs after {WARMUP_CALLS} warm-up calls, runtimes timed in {BLOCKS} interleaved blocks. "
-        "Runtimes run the served module: the network with its box decoding.",
+        "Runtimes run the served module: input normalisation, network, box decoding.",
         "",
         "Latency, ms: p50 / p95 (p50 as a multiple of the compute-bound floor)",
         "",

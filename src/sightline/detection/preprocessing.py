@@ -63,7 +63,9 @@ def prepare(image: Image.Image, spec: InputSpec) -> tuple[np.ndarray, Placement]
     else:
         ratio = min(input_width / width, input_height / height)
         new_size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    resized = image.resize(new_size, Image.Resampling.BILINEAR)
+    # Box (area) filtering: faster than bilinear in Pillow (1.2 against 1.8 ms for a 768x576 photo)
+    # and slightly more accurate on the annotated samples (bench/preprocessing.py).
+    resized = image.resize(new_size, Image.Resampling.BOX)
     offset_x = (input_width - new_size[0]) // 2
     offset_y = (input_height - new_size[1]) // 2
     if new_size == (input_width, input_height):

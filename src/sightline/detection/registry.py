@@ -219,7 +219,8 @@ _DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centern
 
 def onnx_path(spec: ModelSpec) -> Path:
     """Where the ONNX export of a built-in model's current weights and input spec is cached."""
-    digest = hashlib.sha256(f"{file_sha256(spec.weights)} {spec.input_spec!r}".encode()).hexdigest()
+    # The exporter is part of the key: its graphs differ in speed, so an old export is not reused.
+    digest = hashlib.sha256(f"{file_sha256(spec.weights)} {spec.input_spec!r} dynamo".encode()).hexdigest()
     return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
 
 

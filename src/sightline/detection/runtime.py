@@ -9,6 +9,8 @@ ships (figures in the README, from bench/engine.py).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
 import warnings
@@ -58,30 +60,32 @@ class TorchForward:
 
 
 def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> Path:
-    """Export a served module (UInt8Tensor[B, height, width, 3] pixels in, any batch size) to `path`, atomically."""
+    """Export a served module (UInt8Tensor[B, height, width, 3] pixels in, any batch size) to `path`, atomically.
+
+    The dynamo exporter is used: its graph ran CenterNet about 10% faster in ONNX Runtime than the
+    TorchScript exporter's, with identical outputs (bench/engine.py).
+    """
     import torch
 
     width, height = input_size
-    example = torch.zeros(1, height, width, 3, dtype=torch.uint8)
-    with torch.no_grad():  # not inference_mode: its tensors cannot enter the trace below
-        output_count = len(module(example))
-    output_names = [f"output_{i}" for i in range(output_count)]
+    # Batch 2, not 1: torch.export would treat a batch of 1 as a constant.
+    example = torch.zeros(2, height, width, 3, dtype=torch.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=path.parent, suffix=".onnx.partial")
     os.close(handle)
     try:
-        with warnings.catch_warnings():
-            # The TorchScript-based exporter announces its own deprecation on every call.
+        # The exporter reports each of its steps on stdout; `weights fetch` keeps its own output clean.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            torch.onnx.export(  # the TorchScript exporter: the dynamo one needs onnxscript and is slower
+            torch.onnx.export(
                 module,
                 (example,),
                 partial,
-                dynamo=False,
-                opset_version=17,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
                 input_names=["images"],
-                output_names=output_names,
-                dynamic_axes={name: {0: "batch"} for name in ["images", *output_names]},
+                dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=1024)},),
             )
         os.chmod(partial, 0o644)
         os.replace(partial, path)
