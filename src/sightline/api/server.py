@@ -4,13 +4,13 @@ How concurrent requests share the machine, chosen with bench/serve.py on the 2-c
 (2026-11-25, ONNX Runtime backend, NanoDet 416x416; other jobs were running, so the bench was run
 at raised priority and the CPU time per photo is the steadiest figure):
 
-- One gunicorn worker per core, each with its own models and one inference thread (`torch_threads`
-  = cores / workers), and one forward pass at a time per model in a worker (`inference.py`). A pass
-  costs ~40 ms of CPU on one ONNX Runtime thread but ~72 ms on two, and was no faster on two while
-  anything else ran: for a model this small the second thread mostly waits. (The PyTorch backend
-  took 72-77 ms of CPU either way.) Measured: HTTP p50 at concurrency 1 of 40-55 ms against 36-60 ms
-  for the best in-process engine in the same runs, and 17-27 photos/s at concurrency 8, 0.84-1.01x
-  of the best in-process throughput.
+- One gunicorn worker per core, each with its own models, one forward pass at a time per model in a
+  worker (`inference.py`), and every core for that pass (`torch_threads` = cores) with ONNX Runtime's
+  idle threads not spinning (`inference_spin` off). On a quiet machine (2026-11-25, 2 cores): HTTP
+  p50 at concurrency 1 of 22-23 ms, 1.12-1.23x the best in-process p50, and 52-55 photos/s at
+  concurrency 8, 0.81-0.86x the best in-process throughput (three runs). The layout first chosen under load, one
+  inference thread per worker, gave 0.88x throughput but a p50 of 36 ms (1.90x): a lone request got
+  one core. With spinning threads, two workers of two threads fought for the cores (0.54x).
 - Rejected: one worker running two-thread passes behind a lock (p50 71-77 ms, 13-15 photos/s); the
   same with a micro-batching queue that grouped waiting photos into one pass (15-17 photos/s: a
   batch saved no CPU per photo); one worker with two single-thread passes at once (0.75x throughput:
@@ -21,8 +21,8 @@ at raised priority and the CPU time per photo is the steadiest figure):
 - gthread workers with `threads` threads: a worker takes several connections at once, keep-alive
   clients cost nothing while idle, and /healthz answers while a pass runs. A crashed worker is
   replaced by the master; the other worker serves meanwhile.
-- preload off: each worker imports PyTorch and loads its models after the fork, as thread pools do
-  not survive a fork; the default model loads in the background, and /readyz says when it is in.
+- preload off: each worker loads its models after the fork, as inference thread pools do not
+  survive a fork; the default model loads in the background, and /readyz says when it is in.
 """
 
 from __future__ import annotations
@@ -111,11 +111,12 @@ def serve(settings: Settings) -> None:
         settings,
         runtime_dir=runtime_dir,
         workers=workers,
-        torch_threads=settings.torch_threads or max(1, cores // workers),
+        torch_threads=settings.torch_threads or cores,
+        inference_spin=False,
     )
     configure_logging(settings)
     logging.getLogger("sightline.server").info(
-        "serving on http://%s:%d with %d worker(s) x %d threads, %d PyTorch threads each",
+        "serving on http://%s:%d with %d worker(s) x %d threads, %d inference threads each",
         settings.host,
         settings.port,
         settings.workers,

@@ -224,7 +224,9 @@ def onnx_path(spec: ModelSpec) -> Path:
     return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
 
 
-def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", threads: int = 0) -> Detector:
+def build_detector(
+    spec: ModelSpec, inference_backend: str = "onnxruntime", threads: int = 0, spin: bool = True
+) -> Detector:
     """Load a model's weights and wrap it with its pre- and post-processing."""
     if not spec.weights.is_file():
         hint = " (run `sightline weights fetch`)" if spec.builtin else ""
@@ -234,7 +236,7 @@ def build_detector(spec: ModelSpec, inference_backend: str = "onnxruntime", thre
     try:
         if spec.architecture in _DECODERS:
             forward = make_forward(
-                lambda: build_builtin_module(spec), inference_backend, spec.input_size, onnx_path(spec), threads
+                lambda: build_builtin_module(spec), inference_backend, spec.input_size, onnx_path(spec), threads, spin
             )
             return FixedInputDetector(
                 spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
@@ -263,11 +265,13 @@ class ModelRegistry:
         default: str = DEFAULT_MODEL,
         inference_backend: str = "onnxruntime",
         threads: int = 0,
+        spin: bool = True,
     ) -> None:
         if inference_backend not in RUNTIMES:
             raise ValueError(f"unknown inference backend {inference_backend!r}; use one of {', '.join(RUNTIMES)}")
         self.inference_backend = inference_backend
         self.threads = threads
+        self.spin = spin
         specs = builtin_specs(Path(models_dir))
         if models_file is not None and Path(models_file).is_file():
             specs += read_models_file(Path(models_file))
@@ -290,6 +294,7 @@ class ModelRegistry:
             settings.default_model,
             inference_backend=settings.inference_backend,
             threads=settings.torch_threads,
+            spin=settings.inference_spin,
         )
 
     @property
@@ -314,6 +319,6 @@ class ModelRegistry:
             with self._locks[spec.name]:
                 detector = self._detectors.get(spec.name)
                 if detector is None:
-                    detector = build_detector(spec, self.inference_backend, self.threads)
+                    detector = build_detector(spec, self.inference_backend, self.threads, self.spin)
                     self._detectors[spec.name] = detector
         return detector

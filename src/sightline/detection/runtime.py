@@ -28,12 +28,16 @@ RUNTIMES = ("onnxruntime", "torch")
 class OnnxRuntimeForward:
     """Calls an ONNX Runtime session as if it were the module it was exported from. Thread-safe."""
 
-    def __init__(self, onnx_path: Path, threads: int = 0) -> None:
+    def __init__(self, onnx_path: Path, threads: int = 0, spin: bool = True) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads
+        if not spin:
+            # Idle pool threads otherwise busy-wait for the next pass, taking the cores another
+            # worker's pass needs (bench/serve.py: see api/server.py).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
 
@@ -96,7 +100,7 @@ def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> P
 
 
 def make_forward(
-    build_module, runtime: str, input_size: tuple[int, int], onnx_path: Path, threads: int
+    build_module, runtime: str, input_size: tuple[int, int], onnx_path: Path, threads: int, spin: bool = True
 ) -> OnnxRuntimeForward | TorchForward:
     """The forward pass for `runtime`. `build_module()` makes the PyTorch module; with ONNX Runtime it
     is only called when the cached export at `onnx_path` is missing."""
@@ -106,4 +110,4 @@ def make_forward(
         raise ValueError(f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
     if not onnx_path.is_file():
         export_onnx(build_module(), input_size, onnx_path)
-    return OnnxRuntimeForward(onnx_path, threads)
+    return OnnxRuntimeForward(onnx_path, threads, spin)
