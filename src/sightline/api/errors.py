@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..detection.images import ImageError
 from ..detection.registry import ModelLoadError
+from ..storage import crud
 
 log = logging.getLogger("sightline.api")
 
@@ -86,9 +87,20 @@ def _unexpected_error(error: Exception) -> Response:
     )
 
 
+def not_found(error: crud.NotFoundError) -> ApiError:
+    return ApiError(404, f"unknown_{error.what.replace(' ', '_')}", str(error))
+
+
+def input_error(error: crud.InputError) -> ApiError:
+    return ApiError(422 if error.code in ("box_outside_image", "unknown_label") else 400, error.code, str(error))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ImageError, _image_error)
     app.register_error_handler(ModelLoadError, _model_load_error)
+    # Storage refusals raised in any view; a view catches them only to add context to the message.
+    app.register_error_handler(crud.NotFoundError, lambda error: _api_error(not_found(error)))
+    app.register_error_handler(crud.InputError, lambda error: _api_error(input_error(error)))
     app.register_error_handler(Exception, _unexpected_error)

@@ -11,8 +11,8 @@ from ..storage import crud
 from ..storage.models import EvaluationStatus
 from .auth import admin_required
 from .engine import current_engine
-from .errors import ApiError
-from .lifecycle import current_storage, current_worker, not_found
+from .errors import ApiError, not_found
+from .lifecycle import current_storage, current_worker
 from .lifecycle_schemas import DatasetPageOut, EvaluationIn, EvaluationOut, EvaluationPageOut, PromoteIn, PromoteOut
 from .parsing import Blueprint
 
@@ -22,10 +22,7 @@ bp = Blueprint("evaluations", __name__, url_prefix="/api/v1", description="Model
 def _load(session, evaluation_id: int):
     crud.fail_abandoned_evaluations(session=session)
     session.commit()
-    try:
-        return crud.get_evaluation(session=session, evaluation_id=evaluation_id)
-    except crud.NotFoundError as error:
-        raise not_found(error) from None
+    return crud.get_evaluation(session=session, evaluation_id=evaluation_id)
 
 
 @bp.post("/evaluations")

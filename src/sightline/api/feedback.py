@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from ..storage import crud
-from .lifecycle import categories_of, current_storage, feedback_json, image_json, input_error, missed_json, not_found
+from .errors import input_error
+from .lifecycle import categories_of, current_storage, feedback_json, image_json, missed_json
 from .lifecycle_schemas import DetectionFeedbackOut, FeedbackIn, ImageFeedbackIn, ImageOut, MissedIn, MissedOut
 from .parsing import Blueprint
 
@@ -32,15 +33,12 @@ def submit_feedback(body: dict, image_id: int):
     label) nothing of the request is stored, and the message names the item.
     """
     with current_storage().writing() as (session, _):
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
         detections = {d.id: d for p in image.predictions for d in p.detections}
         for number, item in enumerate(body["detections"], start=1):
             detection = detections.get(item["detection_id"])
             if detection is None:
-                raise not_found(crud.NotFoundError("detection", item["detection_id"], f"on image {image_id}"))
+                raise crud.NotFoundError("detection", item["detection_id"], f"on image {image_id}")
             try:
                 crud.set_feedback(
                     session=session,
@@ -76,20 +74,15 @@ def submit_feedback(body: dict, image_id: int):
 def set_feedback(body: dict, detection_id: int):
     """Record or replace the feedback on one detection."""
     with current_storage().writing() as (session, _):
-        try:
-            detection = crud.get_detection(session=session, detection_id=detection_id)
-            feedback = crud.set_feedback(
-                session=session,
-                detection=detection,
-                verdict=body["verdict"],
-                label=body.get("label"),
-                box=_box(body),
-                categories=categories_of(detection.prediction.model_name),
-            )
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
-        except crud.InputError as error:
-            raise input_error(error) from None
+        detection = crud.get_detection(session=session, detection_id=detection_id)
+        feedback = crud.set_feedback(
+            session=session,
+            detection=detection,
+            verdict=body["verdict"],
+            label=body.get("label"),
+            box=_box(body),
+            categories=categories_of(detection.prediction.model_name),
+        )
         record = {"detection_id": detection_id, **feedback_json(feedback)}
     return jsonify(record)
 
@@ -100,12 +93,7 @@ def set_feedback(body: dict, detection_id: int):
 def clear_feedback(detection_id: int):
     """Take back the feedback on one detection."""
     with current_storage().writing() as (session, _):
-        try:
-            crud.clear_feedback(
-                session=session, detection=crud.get_detection(session=session, detection_id=detection_id)
-            )
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        crud.clear_feedback(session=session, detection=crud.get_detection(session=session, detection_id=detection_id))
     return Response(status=204)
 
 
@@ -116,19 +104,14 @@ def clear_feedback(detection_id: int):
 def add_missed(body: dict, image_id: int):
     """Add an object the model did not find: a box the user drew and its label."""
     with current_storage().writing() as (session, _):
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-            missed = crud.add_missed_object(
-                session=session,
-                image=image,
-                label=body["label"],
-                box=_box(body),
-                categories=categories_of(_first_model(image)),
-            )
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
-        except crud.InputError as error:
-            raise input_error(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
+        missed = crud.add_missed_object(
+            session=session,
+            image=image,
+            label=body["label"],
+            box=_box(body),
+            categories=categories_of(_first_model(image)),
+        )
         record = missed_json(missed)
     return jsonify(record), 201
 
@@ -139,10 +122,5 @@ def add_missed(body: dict, image_id: int):
 def delete_missed(missed_id: int):
     """Remove an object a user added by mistake."""
     with current_storage().writing() as (session, _):
-        try:
-            crud.delete_missed_object(
-                session=session, missed=crud.get_missed_object(session=session, missed_id=missed_id)
-            )
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        crud.delete_missed_object(session=session, missed=crud.get_missed_object(session=session, missed_id=missed_id))
     return Response(status=204)

@@ -18,7 +18,6 @@ from .lifecycle import (
     image_json,
     max_pixels,
     mime_type,
-    not_found,
     prediction_json,
     store_predictions,
 )
@@ -74,10 +73,7 @@ def upload_image(params: dict, upload: dict):
 def get_image(image_id: int):
     """One stored photo with every prediction, each detection's feedback, and the objects users added."""
     with current_storage().sessions() as session:
-        try:
-            return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
 
 
 @bp.get("/images/<int:image_id>/file")
@@ -88,10 +84,7 @@ def get_image_file(image_id: int):
     """The stored photo's bytes, exactly as uploaded."""
     storage = current_storage()
     with storage.sessions() as session:
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
     if request.if_none_match.contains(image.sha256):
         return Response(status=304)
     try:
@@ -115,10 +108,7 @@ def get_image_file(image_id: int):
 def set_review(body: dict, image_id: int):
     """Mark the photo reviewed (its confirmed boxes become ground truth) or unreviewed again."""
     with current_storage().writing() as (session, _):
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
         crud.set_review_state(session=session, image=image, reviewed=body["reviewed"])
     with current_storage().sessions() as session:
         return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
@@ -132,10 +122,7 @@ def set_review(body: dict, image_id: int):
 def delete_image(image_id: int):
     """Delete the photo, its file, predictions, feedback and dataset memberships (admin key needed)."""
     with current_storage().writing() as (session, files):
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
         crud.delete_image(session=session, files=files, image=image)
     return Response(status=204)
 
@@ -161,10 +148,7 @@ def rerun(body: dict, image_id: int):
     except ValueError as error:
         raise ApiError(400, "bad_parameter", str(error)) from None
     with storage.sessions() as session:
-        try:
-            image = crud.get_image(session=session, image_id=image_id)
-        except crud.NotFoundError as error:
-            raise not_found(error) from None
+        image = crud.get_image(session=session, image_id=image_id)
     data = storage.images.read(image.sha256)
     picture = load_image(data, max_pixels())
     found = engine.detector.detect(spec.name, [picture], options)[0]

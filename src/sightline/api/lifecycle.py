@@ -21,7 +21,6 @@ from ..storage import crud
 from ..storage.models import Detection, Feedback, MissedObject, Prediction, StoredImage
 from ..storage.service import Storage
 from .engine import Engine, current_engine
-from .errors import ApiError
 from .inference import Detected
 
 log = logging.getLogger("sightline.api")
@@ -62,14 +61,6 @@ def max_pixels() -> int:
 
 def current_worker() -> EvaluationWorker:
     return current_app.extensions["sightline.evaluations"]
-
-
-def not_found(error: crud.NotFoundError) -> ApiError:
-    return ApiError(404, f"unknown_{error.what.replace(' ', '_')}", str(error))
-
-
-def input_error(error: crud.InputError) -> ApiError:
-    return ApiError(422 if error.code in ("box_outside_image", "unknown_label") else 400, error.code, str(error))
 
 
 def categories_of(model_name: str | None) -> Sequence[str]:
