@@ -20,7 +20,6 @@ class Settings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     torch_threads: int = 0  # 0: let PyTorch decide
     inference_backend: str = "onnxruntime"  # or "torch"; see detection/runtime.py
-    inference_spin: bool = True  # ONNX Runtime's idle threads spin-wait; `serve` turns it off (api/server.py)
     database_url: str = ""  # default: SQLite file data_dir/sightline.db; or postgresql://user:pass@host/db
     images_dir: Path | None = None  # default: data_dir/images (stored photos, named by sha256)
     store_images: bool = False  # keep every uploaded photo and its prediction, not only those sent with store=true

@@ -1,7 +1,8 @@
 """Detection for the request threads of one worker: each model runs one forward pass at a time.
 
-A worker is given one core (see `server.py`): a second forward pass of the same model could only
-take time slices from the first, and would add its activations to memory. Requests for a model
+There is one worker per core (see `server.py`), and a pass takes the cores that are free: a second
+pass of the same model in the same worker could only take time slices from the first, and would
+add its activations to memory. Requests for a model
 queue on its lock, first come first served; other models' requests do not wait for it, and a slow
 model load holds up only its own model's requests.
 """

@@ -1,23 +1,24 @@
 """`sightline serve`: the API behind gunicorn, with the worker and thread layout measured for this service.
 
 How concurrent requests share the machine, chosen with bench/serve.py on the 2-core development box
-(2026-11-25, ONNX Runtime backend, NanoDet 416x416; other jobs were running, so the bench was run
-at raised priority and the CPU time per photo is the steadiest figure):
+(2026-11-25, ONNX Runtime backend, NanoDet 416x416; figures in the README):
 
-- One gunicorn worker per core, each with its own models, one forward pass at a time per model in a
-  worker (`inference.py`), and every core for that pass (`torch_threads` = cores) with ONNX Runtime's
-  idle threads not spinning (`inference_spin` off). On a quiet machine (2026-11-25, 2 cores): HTTP
-  p50 at concurrency 1 of 22-23 ms, 1.12-1.23x the best in-process p50, and 52-55 photos/s at
-  concurrency 8, 0.81-0.86x the best in-process throughput (three runs). The layout first chosen under load, one
-  inference thread per worker, gave 0.88x throughput but a p50 of 36 ms (1.90x): a lone request got
-  one core. With spinning threads, two workers of two threads fought for the cores (0.54x).
-- Rejected: one worker running two-thread passes behind a lock (p50 71-77 ms, 13-15 photos/s); the
-  same with a micro-batching queue that grouped waiting photos into one pass (15-17 photos/s: a
-  batch saved no CPU per photo); one worker with two single-thread passes at once (0.75x throughput:
-  its Python parts contend for the GIL). Not tried: passes without any lock, which could only split
-  a worker's core between them while each keeps its activations in memory.
+- One gunicorn worker per core, each with its own models and one forward pass at a time per model
+  (`inference.py`). A pass that has the machine to itself runs on every core; one that starts
+  while another worker's pass is running runs on one core (`detection/sharing.py`). A lone
+  request thus gets the two-core latency (HTTP p50 1.12-1.15x the in-process p50) and a loaded
+  server the single-core passes' better CPU use per photo (0.89-0.92x the best in-process
+  throughput at concurrency 8).
+- Fixed layouts each lost one target: every pass on every core gave 0.81-0.86x throughput (two
+  passes of two threads fight over two cores); one core per pass gave a lone request a p50 of
+  1.90x. Rejected besides: one worker running two-thread passes behind a lock (13-15 photos/s), the
+  same with a micro-batching queue grouping waiting photos into one pass (15-17 photos/s: a batch
+  saved no CPU per photo), and one worker with two single-thread passes at once (0.75x: its Python
+  parts contend for the GIL).
+- ONNX Runtime's pool threads spin between the operators of a pass and sleep as soon as it ends
+  (`detection/runtime.py`); spinning on after a pass took the cores the other worker needed.
 - OMP_WAIT_POLICY=PASSIVE: with OpenMP's default spin-waiting, a two-thread PyTorch pass took
-  1-2 s instead of 70 ms whenever other processes held the cores.
+  1-2 s instead of 70 ms whenever other processes held the cores (the `torch` backend).
 - gthread workers with `threads` threads: a worker takes several connections at once, keep-alive
   clients cost nothing while idle, and /healthz answers while a pass runs. A crashed worker is
   replaced by the master; the other worker serves meanwhile.
@@ -112,7 +113,6 @@ def serve(settings: Settings) -> None:
         runtime_dir=runtime_dir,
         workers=workers,
         torch_threads=settings.torch_threads or cores,
-        inference_spin=False,
     )
     configure_logging(settings)
     logging.getLogger("sightline.server").info(

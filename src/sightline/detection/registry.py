@@ -25,6 +25,7 @@ from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
 from .runtime import RUNTIMES, make_forward
+from .sharing import PassTracker
 from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
 
 # PyTorch and the architecture modules are imported only when a module is built: serving through
@@ -225,7 +226,10 @@ def onnx_path(spec: ModelSpec) -> Path:
 
 
 def build_detector(
-    spec: ModelSpec, inference_backend: str = "onnxruntime", threads: int = 0, spin: bool = True
+    spec: ModelSpec,
+    inference_backend: str = "onnxruntime",
+    threads: int = 0,
+    passes: PassTracker | None = None,
 ) -> Detector:
     """Load a model's weights and wrap it with its pre- and post-processing."""
     if not spec.weights.is_file():
@@ -236,7 +240,12 @@ def build_detector(
     try:
         if spec.architecture in _DECODERS:
             forward = make_forward(
-                lambda: build_builtin_module(spec), inference_backend, spec.input_size, onnx_path(spec), threads, spin
+                lambda: build_builtin_module(spec),
+                inference_backend,
+                spec.input_size,
+                onnx_path(spec),
+                threads,
+                passes,
             )
             return FixedInputDetector(
                 spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
@@ -265,13 +274,13 @@ class ModelRegistry:
         default: str = DEFAULT_MODEL,
         inference_backend: str = "onnxruntime",
         threads: int = 0,
-        spin: bool = True,
+        passes: PassTracker | None = None,
     ) -> None:
         if inference_backend not in RUNTIMES:
             raise ValueError(f"unknown inference backend {inference_backend!r}; use one of {', '.join(RUNTIMES)}")
         self.inference_backend = inference_backend
         self.threads = threads
-        self.spin = spin
+        self.passes = passes
         specs = builtin_specs(Path(models_dir))
         if models_file is not None and Path(models_file).is_file():
             specs += read_models_file(Path(models_file))
@@ -294,7 +303,8 @@ class ModelRegistry:
             settings.default_model,
             inference_backend=settings.inference_backend,
             threads=settings.torch_threads,
-            spin=settings.inference_spin,
+            # The server's workers share a runtime directory: a lone pass there takes every core.
+            passes=PassTracker(settings.runtime_dir / "passes") if settings.runtime_dir else None,
         )
 
     @property
@@ -319,6 +329,6 @@ class ModelRegistry:
             with self._locks[spec.name]:
                 detector = self._detectors.get(spec.name)
                 if detector is None:
-                    detector = build_detector(spec, self.inference_backend, self.threads, self.spin)
+                    detector = build_detector(spec, self.inference_backend, self.threads, self.passes)
                     self._detectors[spec.name] = detector
         return detector

@@ -22,27 +22,44 @@ import numpy as np
 if TYPE_CHECKING:
     from torch import nn
 
+    from .sharing import PassTracker
+
 RUNTIMES = ("onnxruntime", "torch")
 
 
 class OnnxRuntimeForward:
-    """Calls an ONNX Runtime session as if it were the module it was exported from. Thread-safe."""
+    """Calls an ONNX Runtime session as if it were the module it was exported from. Thread-safe.
 
-    def __init__(self, onnx_path: Path, threads: int = 0, spin: bool = True) -> None:
-        import onnxruntime
+    Given a `PassTracker`, it keeps a second, single-thread session and runs a pass on it whenever
+    another pass is running on the machine (see sharing.py).
+    """
 
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
-        if not spin:
-            # Idle pool threads otherwise busy-wait for the next pass, taking the cores another
-            # worker's pass needs (bench/serve.py: see api/server.py).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    def __init__(self, onnx_path: Path, threads: int = 0, passes: PassTracker | None = None) -> None:
+        self.session = _session(onnx_path, threads)
         self.input_name = self.session.get_inputs()[0].name
+        self.passes = passes if threads != 1 else None
+        self.one_core_session = _session(onnx_path, 1) if self.passes is not None else None
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch)})
+        feed = {self.input_name: np.ascontiguousarray(batch)}
+        if self.passes is None:
+            return self.session.run(None, feed)
+        with self.passes.running() as alone:
+            return (self.session if alone else self.one_core_session).run(None, feed)
+
+
+def _session(onnx_path: Path, threads: int):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    # Pool threads spin-wait between the operators of a pass (1-2 ms faster than sleeping on
+    # NanoDet), then sleep as soon as it ends instead of spinning on, taking the cores that other
+    # work needs (about 10 ms of CPU per pass otherwise; bench/engine.py).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+    options.add_session_config_entry("session.force_spinning_stop", "1")
+    return onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
 
 
 class TorchForward:
@@ -100,14 +117,19 @@ def export_onnx(module: nn.Module, input_size: tuple[int, int], path: Path) -> P
 
 
 def make_forward(
-    build_module, runtime: str, input_size: tuple[int, int], onnx_path: Path, threads: int, spin: bool = True
+    build_module,
+    runtime: str,
+    input_size: tuple[int, int],
+    onnx_path: Path,
+    threads: int,
+    passes: PassTracker | None = None,
 ) -> OnnxRuntimeForward | TorchForward:
     """The forward pass for `runtime`. `build_module()` makes the PyTorch module; with ONNX Runtime it
-    is only called when the cached export at `onnx_path` is missing."""
+    is only called when the cached export at `onnx_path` is missing. `passes`: see OnnxRuntimeForward."""
     if runtime == "torch":
         return TorchForward(build_module(), threads)
     if runtime != "onnxruntime":
         raise ValueError(f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
     if not onnx_path.is_file():
         export_onnx(build_module(), input_size, onnx_path)
-    return OnnxRuntimeForward(onnx_path, threads, spin)
+    return OnnxRuntimeForward(onnx_path, threads, passes)

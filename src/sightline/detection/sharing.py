@@ -1,0 +1,75 @@
+"""Whether a forward pass has the machine to itself, so that it can take every core.
+
+A lone request is fastest when its pass runs on all cores; under load, one core per pass wastes
+less CPU on handing work between threads, so more photos go through (bench/serve.py, see
+api/server.py). `PassTracker.running()` tells a pass which case it is in when it starts.
+
+The server's worker processes see each other's passes through a lock file: each process that is
+running a pass holds a shared lock on it, and a pass asks the kernel whether another process holds
+one. The kernel drops a process's locks when it dies, so a worker killed mid-pass leaves nothing
+stale behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# struct flock on Linux (x86-64 and arm64): l_type, l_whence, l_start, l_len, l_pid, padding.
+_FLOCK = "hhqqi4x"
+
+
+class PassTracker:
+    """Counts the passes running in this process, and those of other processes sharing `lock_file`."""
+
+    def __init__(self, lock_file: Path | None = None) -> None:
+        self.lock_file = lock_file
+        self._count = 0
+        self._count_lock = threading.Lock()
+        self._descriptor: int | None = None
+        self._descriptor_pid = 0
+
+    @contextmanager
+    def running(self) -> Iterator[bool]:
+        """Marks a pass as running for its duration; yields True when no other pass was running."""
+        with self._count_lock:
+            self._count += 1
+            alone_here = self._count == 1
+            if alone_here:
+                self._lock(fcntl.F_RDLCK)
+        try:
+            yield alone_here and not self._other_process_running()
+        finally:
+            with self._count_lock:
+                self._count -= 1
+                if self._count == 0:
+                    self._lock(fcntl.F_UNLCK)
+
+    def _file(self) -> int | None:
+        if self.lock_file is None:
+            return None
+        # A descriptor opened before a fork belongs to the parent's locks; reopen in each process.
+        if self._descriptor is None or self._descriptor_pid != os.getpid():
+            self._descriptor = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._descriptor_pid = os.getpid()
+        return self._descriptor
+
+    def _lock(self, kind: int) -> None:
+        descriptor = self._file()
+        if descriptor is not None:
+            fcntl.fcntl(descriptor, fcntl.F_SETLK, struct.pack(_FLOCK, kind, os.SEEK_SET, 0, 1, 0))
+
+    def _other_process_running(self) -> bool:
+        descriptor = self._file()
+        if descriptor is None:
+            return False
+        # Would an exclusive lock conflict? Only another process's shared lock can make it: a
+        # process's own locks never conflict with each other.
+        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 1, 0)
+        kind = struct.unpack(_FLOCK, fcntl.fcntl(descriptor, fcntl.F_GETLK, probe))[0]
+        return kind != fcntl.F_UNLCK
