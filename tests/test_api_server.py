@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -174,6 +175,29 @@ def test_the_admin_switches_the_default_model_of_the_running_server(server, phot
     finally:
         requests.put(switch, json={"model": "nanodet"}, headers={"X-Admin-Key": ADMIN_KEY}, timeout=10)
     assert post_photo(server, photos["dog"]).json()["model"]["name"] == "nanodet"
+
+
+def test_a_server_fault_is_a_500_with_a_generic_message_and_the_server_keeps_serving(server, photos):
+    # A real fault, not a test hook: the store's staging folder turns into a file under the server.
+    staging = server.output.parent / "images" / "staging"
+    shutil.rmtree(staging)
+    staging.write_bytes(b"")
+    try:
+        failed = post_photo(server, photos["dog"], "?store=true", headers={"X-Request-ID": "fault-1"})
+        meanwhile = post_photo(server, photos["dog"])
+    finally:
+        staging.unlink()
+        staging.mkdir()
+    stored = post_photo(server, photos["dog"], "?store=true")
+
+    assert failed.status_code == 500
+    error = error_of(failed)
+    assert error["code"] == "internal_error" and "staging" not in error["message"]
+    log = (server.output.parent / "sightline.log").read_text()
+    assert "fault-1" in log and "Traceback" in log and "NotADirectoryError" in log
+    assert meanwhile.status_code == 200 and stored.status_code == 200
+    kept = requests.get(f"{server.url}/api/v1/images/{stored.json()['stored']['image_id']}/file", timeout=10)
+    assert kept.content == photos["dog"]
 
 
 def test_a_worker_crash_does_not_take_the_service_down(server, photos):
