@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# AWS list prices, us-east-1, as published in 2025 (aws.amazon.com/lambda/pricing, /api-gateway/pricing,
-# /ec2/pricing/on-demand). Not re-checked when this table was written on 2026-11-25: check them before relying
-# on the figures. Lambda: first pricing tier (up to 6 billion GB-seconds a month); since August 2025 the INIT
-# phase of a cold start is billed like the call itself. HTTP API: first 300 million requests a month, metered
-# in 512 KB increments.
-PRICES_DATE = "2025 list prices, us-east-1 (written 2026-11-25; check before relying on them)"
+# AWS list prices, us-east-1 (aws.amazon.com/lambda/pricing, /api-gateway/pricing, /ec2/pricing/on-demand).
+# Those pages cannot be reached from the machines this was built on. On 2026-11-25 the Lambda and HTTP API
+# figures below matched third-party summaries of them dated 2026 (Lambda's unchanged since 2021); the
+# t4g.small rate is from the 2025 on-demand table and was not re-checked. Lambda: first pricing tier (up to
+# 6 billion GB-seconds a month); since August 2025 the INIT phase of a cold start is billed like the call
+# itself. HTTP API: first 300 million requests a month, metered in 512 KB increments.
+PRICES_DATE = "us-east-1 list prices, Lambda and HTTP API cross-checked 2026-11-25"
 LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 LAMBDA_REQUEST = 0.20 / 1_000_000
 HTTP_API_REQUEST = 1.00 / 1_000_000
