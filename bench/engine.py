@@ -59,12 +59,20 @@ MATMUL_SIZE = 2048
 MATMUL_REPEATS = 20
 THROUGHPUT_SETTINGS = ((1, 1), (1, 4), (2, 1), (2, 4))  # (threads, batch size)
 # Module runtimes, as opposed to the serving paths, which wrap one of them.
-BACKENDS = ("eager", "traced", "compiled", "onnxruntime", "onnxruntime_no_spin")
+BACKENDS = ("eager", "traced", "compiled", "onnxruntime", "onnxruntime_spin_stopped", "onnxruntime_no_spin")
+# ONNX Runtime's pool threads between operators and after a pass: spin on, spin until the pass ends, sleep.
+SPIN_MODES = {
+    "onnxruntime": {"session.intra_op.allow_spinning": "1"},
+    "onnxruntime_spin_stopped": {"session.intra_op.allow_spinning": "1", "session.force_spinning_stop": "1"},
+    "onnxruntime_no_spin": {"session.intra_op.allow_spinning": "0"},
+}
+IDLE_GAP_S = 0.01  # between passes when measuring what spinning costs a server that is not fully busy
 LABELS = {
     "eager": "PyTorch eager",
     "traced": "TorchScript trace, frozen",
     "compiled": "torch.compile (inductor)",
     "onnxruntime": "ONNX Runtime",
+    "onnxruntime_spin_stopped": "ONNX Runtime, workers spinning until the pass ends (serving)",
     "onnxruntime_no_spin": "ONNX Runtime, workers not spinning",
     "serving_onnxruntime": "serving `detect()`, onnxruntime backend (default)",
     "serving_torch": "serving `detect()`, torch backend",
@@ -207,17 +215,32 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: Path) -> dict[st
         return {"exporter": "torchscript, opset 17", "dynamo_error": f"{type(error).__name__}: {error}"}
 
 
-def ort_session(path: Path, spinning: bool) -> ort.InferenceSession:
-    """CPU session with every graph optimisation and THREADS intra-op threads.
+def ort_session(path: Path, spin_mode: str) -> ort.InferenceSession:
+    """CPU session with every graph optimisation, THREADS intra-op threads and one of SPIN_MODES.
 
-    spinning=False stops idle workers from busy-waiting for the next run: on a 2-core box they
-    otherwise compete with the pre- and post-processing and with any other process for the cores.
+    Spinning pool threads pick up the next operator sooner, but a pool left spinning after a pass
+    takes cores that the pre- and post-processing, or another process, need.
     """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = THREADS
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    for key, value in SPIN_MODES[spin_mode].items():
+        options.add_session_config_entry(key, value)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def cpu_per_pass_with_idle_gaps(sessions: dict[str, ort.InferenceSession], feed: dict, runs: int) -> dict[str, float]:
+    """Process CPU ms per pass for each spin mode when IDLE_GAP_S passes between passes, as in a server
+    that is not fully busy: what a pool that keeps spinning after a pass burns."""
+    figures = {}
+    for mode, session in sessions.items():
+        session.run(None, feed)
+        started = time.process_time()
+        for _ in range(runs):
+            session.run(None, feed)
+            time.sleep(IDLE_GAP_S)
+        figures[mode] = (time.process_time() - started) * 1e3 / runs
+    return figures
 
 
 class ServingCall:
@@ -262,7 +285,7 @@ class ServingCall:
 
 
 def in_process_latency(model_name: str, photo: Image.Image, runs: int) -> dict:
-    """Eager, frozen trace, ONNX Runtime (spinning or not) and both serving paths, timed in blocks."""
+    """Eager, frozen trace, ONNX Runtime (each spin mode) and both serving paths, timed in blocks."""
     spec, module = served_module(model_name)
     example = model_input(spec, photo)
     serving = ModelRegistry(MODELS_DIR).get(model_name)
@@ -273,20 +296,19 @@ def in_process_latency(model_name: str, photo: Image.Image, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         onnx_path = Path(folder) / "model.onnx"
         export = export_onnx(module, example, onnx_path)
-        sessions = {spinning: ort_session(onnx_path, spinning) for spinning in (True, False)}
-    feed = {sessions[True].get_inputs()[0].name: example.numpy()}
+        sessions = {mode: ort_session(onnx_path, mode) for mode in SPIN_MODES}
+    feed = {sessions["onnxruntime"].get_inputs()[0].name: example.numpy()}
     with torch.inference_mode(), ServingCall(serving, photo) as serve, ServingCall(torch_serving, photo) as serve_torch:
         diffs = {
             "traced": max_abs_diff(reference, traced(example)),
-            "onnxruntime": max_abs_diff(reference, sessions[True].run(None, feed)),
+            "onnxruntime": max_abs_diff(reference, sessions["onnxruntime"].run(None, feed)),
             "serving_onnxruntime": max_abs_diff(reference, serving.forward(example.numpy())),
         }
         samples = time_in_blocks(
             {
                 "eager": timed(lambda: module(example)),
                 "traced": timed(lambda: traced(example)),
-                "onnxruntime": timed(lambda: sessions[True].run(None, feed)),
-                "onnxruntime_no_spin": timed(lambda: sessions[False].run(None, feed)),
+                **{mode: timed(lambda session=session: session.run(None, feed)) for mode, session in sessions.items()},
                 "serving_onnxruntime": serve,
                 "serving_torch": serve_torch,
             },
@@ -302,6 +324,7 @@ def in_process_latency(model_name: str, photo: Image.Image, runs: int) -> dict:
         },
         "max_abs_diff": diffs,
         "onnx_export": export,
+        "cpu_ms_per_pass_with_idle_gaps": cpu_per_pass_with_idle_gaps(sessions, feed, runs),
     }
 
 
@@ -564,6 +587,11 @@ def markdown_report(machine: dict, photo: Image.Image, runs: int, models: dict[s
         lambda f: (
             f"{f['latency_ms']['compiled']['compile_s']:.0f}" if "compile_s" in f["latency_ms"]["compiled"] else "-"
         ),
+    )
+    row(
+        f"ONNX Runtime CPU ms per pass, {IDLE_GAP_S * 1e3:.0f} ms idle between passes: "
+        "spinning / spinning until the pass ends / not spinning",
+        lambda f: " / ".join(f"{value:.1f}" for value in f["cpu_ms_per_pass_with_idle_gaps"].values()),
     )
     row("eager throughput, best, images/s", best_throughput)
     row("start to first detection, s (default backend, median of 3)", startup_cell)
