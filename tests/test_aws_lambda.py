@@ -1,12 +1,15 @@
-"""The Lambda handler driven by API Gateway events: the same answers as the Flask app, and no PyTorch."""
+"""The Lambda handler driven by API Gateway events: the same answers as the Flask app, and no PyTorch
+(the image's dependency set installed for real in a fresh virtual environment)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -171,46 +174,67 @@ def test_an_unknown_route_is_a_json_404(lambda_handler, make_event):
     assert json_body(response)["error"]["code"] == "not_found"
 
 
-NO_TORCH = """
-import importlib.abc, json, sys
+REPO = Path(__file__).resolve().parent.parent
 
-class NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] in ("torch", "torchvision", "torchmetrics"):
-            raise ImportError(f"{name} is not installed in the serving image")
-        return None
+CALL_THE_HANDLER = """
+import json, sys
+from importlib import metadata
 
-sys.meta_path.insert(0, NoTorch())
 from sightline.api.lambda_handler import handler
 
 event = json.loads(sys.stdin.read())
 first = handler(event, None)
 second = handler(event, None)
-print(json.dumps({"first": first, "second": second, "modules": sorted(sys.modules)}))
+installed = sorted(distribution.metadata["Name"].lower() for distribution in metadata.distributions())
+print(json.dumps({"first": first, "second": second, "installed": installed}))
 """
 
 
-def test_the_handler_serves_without_pytorch(models_dir, tmp_path, photos, client):
+@pytest.fixture(scope="module")
+def serving_image_python(tmp_path_factory) -> Path:
+    """A fresh virtual environment with what the Lambda image installs: deploy/aws/requirements.txt, then
+    the package with --no-deps from the same files the Dockerfile copies."""
+    folder = tmp_path_factory.mktemp("serving-image")
+    source = folder / "sightline"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(REPO / "deploy" / "aws" / "requirements.txt")], check=True, timeout=900)
+    subprocess.run([*pip, "--no-deps", str(source)], check=True, timeout=300)
+    return venv / "bin" / "python"
+
+
+def test_the_image_dependency_set_installs_and_serves_without_pytorch_or_a_gpu(
+    serving_image_python, models_dir, tmp_path, photos, client
+):
     env = {
         **os.environ,
         "SIGHTLINE_DATA_DIR": str(tmp_path),
         "SIGHTLINE_MODELS_DIR": str(models_dir),
         "SIGHTLINE_WEB_DIR": str(tmp_path / "no-web-app"),
+        "CUDA_VISIBLE_DEVICES": "",
     }
     event = http_api_event("POST", "/api/v1/detect", photos["dog"], "image/jpeg")
 
     completed = subprocess.run(
-        [sys.executable, "-c", NO_TORCH],
+        [str(serving_image_python), "-c", CALL_THE_HANDLER],
         input=json.dumps(event),
         capture_output=True,
         text=True,
         env=env,
+        cwd=tmp_path,  # not the repository, whose src/ must not be what gets imported
         timeout=120,
     )
 
     assert completed.returncode == 0, completed.stderr
     output = json.loads(completed.stdout)
-    assert not [name for name in output["modules"] if name.split(".")[0] in ("torch", "torchvision")]
+    heavy = {"torch", "torchvision", "torchmetrics", "onnx", "onnxruntime-gpu"}
+    assert not heavy & set(output["installed"]) and not [name for name in output["installed"] if "nvidia" in name]
+    assert "onnxruntime" in output["installed"] and "sightline" in output["installed"]
     expected = client.post("/api/v1/detect", data=photos["dog"], content_type="image/jpeg").get_json()
     for call in ("first", "second"):  # the second call reuses the app the first one built
         assert output[call]["statusCode"] == 200
