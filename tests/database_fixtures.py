@@ -1,9 +1,12 @@
-"""Database fixtures: a fresh SQLite file or a fresh PostgreSQL database per test.
+"""Database fixtures: a fresh SQLite file or a fresh PostgreSQL database per test, and where photos go.
 
 PostgreSQL is a real server: a throwaway cluster in a temporary folder, started once per test
 session on a free loopback port with the binaries `tests/postgres.sh` installs. Set
 SIGHTLINE_TEST_POSTGRES_URL (e.g. postgresql://user:pass@host:5432/postgres, a role that may
 create databases) to use a server of your own instead.
+
+Photos go to a folder, or to a bucket in moto's in-process S3 (no network, fake credentials) for
+the tests that parametrize `images_url` with "s3".
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 BACKENDS = ("sqlite", "postgresql")
+IMAGE_STORES = ("folder", "s3")
+TEST_BUCKET = "sightline-test-photos"
 _database_numbers = itertools.count()
 
 
@@ -116,10 +121,33 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def storage(database_url: str, tmp_path: Path):
-    """An opened `Storage` on a fresh database with its own image folder."""
+def s3_bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The name of an empty bucket in moto's S3, which answers every boto3 call made until the test ends."""
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket=TEST_BUCKET)
+        yield TEST_BUCKET
+
+
+@pytest.fixture
+def images_url(request) -> str:
+    """`Storage.open`'s images_url: "" (the folder) unless a test parametrizes this fixture with "s3"."""
+    if getattr(request, "param", "folder") == "s3":
+        return f"s3://{request.getfixturevalue('s3_bucket')}/photos"
+    return ""
+
+
+@pytest.fixture
+def storage(database_url: str, images_url: str, tmp_path: Path):
+    """An opened `Storage` on a fresh database with its own image folder (or bucket, see `images_url`)."""
     from sightline.storage.service import Storage
 
-    opened = Storage.open(database_url, tmp_path / "images")
+    opened = Storage.open(database_url, tmp_path / "images", images_url)
     yield opened
     opened.close()

@@ -1,10 +1,13 @@
-"""Stored photos, predictions and feedback, on SQLite and PostgreSQL: what is kept, and what a failure leaves."""
+"""Stored photos, predictions and feedback, on SQLite and PostgreSQL: what is kept, and what a failure leaves.
+
+The tests about photo files run with the photos in a folder and in an S3 bucket."""
 
 from __future__ import annotations
 
 import io
 import os
 import time
+from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,11 +16,13 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from database_fixtures import IMAGE_STORES
 from sightline.detection.categories import COCO_80
 from sightline.storage import crud
 from sightline.storage.database import upgrade_database
-from sightline.storage.files import FileSystemImageStore
+from sightline.storage.files import ImageStore, StagedImage
 from sightline.storage.models import Base, Detection, Feedback, MissedObject, Prediction, StoredImage, Verdict
+from sightline.storage.s3 import S3ImageStore
 from sightline.storage.service import Storage
 from sightline.storage.transaction import recover_files, write_transaction
 from test_detections import make_detections
@@ -52,8 +57,28 @@ def count(storage: Storage, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def files_in(store: FileSystemImageStore) -> list[str]:
+on_both_image_stores = pytest.mark.parametrize("images_url", IMAGE_STORES, indirect=True)
+
+
+def files_in(store: ImageStore) -> list[str]:
+    """The names of every file the store holds, published or staged (and anything else under its root)."""
+    if isinstance(store, S3ImageStore):
+        pages = store.client.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=store.prefix)
+        return sorted(item["Key"].rpartition("/")[2] for page in pages for item in page.get("Contents", []))
     return sorted(path.name for path in store.root.rglob("*") if path.is_file() and path.name != ".lock")
+
+
+def make_stale(store: ImageStore, staged: StagedImage) -> None:
+    """Date a staged file two hours back, as if its request had died long ago."""
+    if isinstance(store, S3ImageStore):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        objects = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets[store.bucket].keys
+        objects[f"{store.prefix}staging/{staged.sha256}.{staged.token}"].last_modified -= timedelta(hours=2)
+        return
+    old = time.time() - 7200
+    os.utime(store.root / "staging" / f"{staged.sha256}.{staged.token}", (old, old))
 
 
 def test_migrations_create_exactly_the_models_schema_and_rerun_harmlessly(storage: Storage) -> None:
@@ -74,6 +99,7 @@ def test_first_run_creates_the_sqlite_file_in_wal_mode(tmp_path) -> None:
     assert (tmp_path / "var" / "sightline.db").is_file() and (tmp_path / "var" / "images").is_dir()
 
 
+@on_both_image_stores
 def test_a_photo_is_stored_once_under_its_hash_and_read_back(storage: Storage) -> None:
     data = jpeg_bytes()
     first = store_photo(storage, data)
@@ -90,6 +116,7 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(storage: Storage) -
     assert stored.labels == ("dog", "cat") and stored.boxes[0].tolist() == [1, 2, 30, 40]
 
 
+@on_both_image_stores
 def test_a_failed_request_leaves_no_row_and_no_file(storage: Storage) -> None:
     with pytest.raises(RuntimeError, match="crash"), storage.writing() as (session, files):
         image = crud.add_image(session=session, files=files, data=jpeg_bytes(), width=64, height=48)
@@ -108,6 +135,7 @@ def test_a_failed_request_leaves_no_row_and_no_file(storage: Storage) -> None:
     assert files_in(storage.images) == []
 
 
+@on_both_image_stores
 def test_recovery_after_a_crash_publishes_committed_files_and_removes_orphans(storage: Storage) -> None:
     committed = jpeg_bytes((1, 2, 3))
     store = storage.images
@@ -118,8 +146,7 @@ def test_recovery_after_a_crash_publishes_committed_files_and_removes_orphans(st
         session.commit()
     # A crash before any commit long ago, and a file whose row was deleted before its file was.
     abandoned = store.stage(jpeg_bytes((4, 5, 6)))
-    old = time.time() - 7200
-    os.utime(store.root / "staging" / f"{abandoned.sha256}.{abandoned.token}", (old, old))
+    make_stale(store, abandoned)
     orphan = store.stage(jpeg_bytes((7, 8, 9)))
     store.publish(orphan)
     # A request still in flight in another process: its young staged file must survive.
@@ -133,6 +160,7 @@ def test_recovery_after_a_crash_publishes_committed_files_and_removes_orphans(st
     assert files_in(store) == sorted([staged.sha256, f"{in_flight.sha256}.{in_flight.token}"])
 
 
+@on_both_image_stores
 def test_deleting_an_image_removes_everything_attached_and_its_file(storage: Storage) -> None:
     image_id = store_photo(storage)
     keep_id = store_photo(storage, jpeg_bytes((0, 90, 0)))
@@ -269,6 +297,7 @@ def test_settings_survive_reopening(database_url: str, tmp_path) -> None:
     reopened.close()
 
 
+@on_both_image_stores
 def test_write_transaction_rolls_back_on_a_failed_commit(storage: Storage) -> None:
     store_photo(storage, jpeg_bytes((5, 5, 5)))
     before = files_in(storage.images)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .detection.images import DEFAULT_MAX_PIXELS
+from .storage.s3 import split_s3_url
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
@@ -22,6 +23,7 @@ class Settings:
     inference_backend: str = "onnxruntime"  # or "torch"; see detection/runtime.py
     database_url: str = ""  # default: SQLite file data_dir/sightline.db; or postgresql://user:pass@host/db
     images_dir: Path | None = None  # default: data_dir/images (stored photos, named by sha256)
+    images_url: str = ""  # s3://bucket/optional/prefix: stored photos go to that bucket instead of images_dir
     store_images: bool = False  # keep every uploaded photo and its prediction, not only those sent with store=true
     # The HTTP service (`sightline serve`); see `api/server.py` for how workers and threads were chosen.
     host: str = "127.0.0.1"
@@ -49,6 +51,11 @@ class Settings:
         data_dir = Path(self.data_dir)
         object.__setattr__(self, "database_url", self.database_url or f"sqlite:///{data_dir / 'sightline.db'}")
         object.__setattr__(self, "images_dir", Path(self.images_dir) if self.images_dir else data_dir / "images")
+        if self.images_url:
+            try:
+                split_s3_url(self.images_url)
+            except ValueError as error:
+                raise ValueError(f"SIGHTLINE_IMAGES_URL: {error}") from None
         object.__setattr__(
             self, "log_file", Path(self.log_file) if self.log_file else data_dir / "log" / "sightline.log"
         )

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from ..detection.images import ImageError
 from ..detection.registry import ModelLoadError
 from ..storage import crud
+from ..storage.files import ImageStoreError
 
 log = logging.getLogger("sightline.api")
 
@@ -80,6 +81,13 @@ def _model_load_error(error: ModelLoadError) -> Response:
     return error_response(503, "model_unavailable", "the model cannot be loaded on this server; see its log")
 
 
+def _image_store_error(error: ImageStoreError) -> Response:
+    # A bucket that is gone or a role without access is no bug and not the client's doing: the service is
+    # unavailable until the operator fixes it. The detail names the bucket: it goes to the log, not to clients.
+    log.error("image store unavailable: %s", error)
+    return error_response(503, "image_store_unavailable", "the photo store cannot be used on this server; see its log")
+
+
 def _unexpected_error(error: Exception) -> Response:
     log.error("unhandled error in request %s", g.get("request_id"), exc_info=error)
     return error_response(
@@ -100,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ImageError, _image_error)
     app.register_error_handler(ModelLoadError, _model_load_error)
+    app.register_error_handler(ImageStoreError, _image_store_error)
     # Storage refusals raised in any view; a view catches them only to add context to the message.
     app.register_error_handler(crud.NotFoundError, lambda error: _api_error(not_found(error)))
     app.register_error_handler(crud.InputError, lambda error: _api_error(input_error(error)))

@@ -37,7 +37,7 @@ _MIME_TYPES = {
 
 
 def init_app(app: Flask, settings: Settings, engine: Engine) -> None:
-    storage = Storage.open(settings.database_url, settings.images_dir)
+    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url)
     app.extensions["sightline.storage"] = storage
     app.extensions["sightline.evaluations"] = EvaluationWorker(storage, engine.registry, settings.max_pixels)
     with storage.sessions() as session:

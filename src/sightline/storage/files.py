@@ -1,7 +1,7 @@
 """Image files stored by content: the sha256 of the bytes is the name, so a photo is kept once.
 
-`ImageStore` is the interface the rest of the code uses (an object-storage backend would be
-another implementation); `FileSystemImageStore` keeps files in a directory.
+`ImageStore` is the interface the rest of the code uses; `FileSystemImageStore` keeps files in a
+directory, `S3ImageStore` (in `s3.py`) objects in an S3 bucket.
 
 Writing is two-phase so that a file and its database row appear together: `stage` writes the
 bytes under a temporary name, the caller commits its transaction, then `publish` moves the file
@@ -27,6 +27,10 @@ class ImageNotFoundError(FileNotFoundError):
     pass
 
 
+class ImageStoreError(Exception):
+    """The store itself cannot be used (a bucket that does not exist, access refused): the operator's to fix."""
+
+
 @dataclass(frozen=True)
 class StagedImage:
     """Bytes written under a temporary name, waiting for their transaction to commit."""
@@ -37,6 +41,11 @@ class StagedImage:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def is_image_hash(name: str) -> bool:
+    """A sha256 as `sha256_of` writes it: anything else is no stored file's name."""
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
 class ImageStore(ABC):
@@ -68,8 +77,26 @@ class ImageStore(ABC):
         """Every published hash."""
 
     @abstractmethod
+    def staged_images(self) -> Iterator[tuple[StagedImage, float]]:
+        """Every staged file with the time it was written (seconds since the epoch)."""
+
     def recover(self, is_referenced: Callable[[str], bool], stale_after_s: float = 3600.0) -> int:
         """Publish staged files whose rows committed, delete files no row refers to; returns files fixed."""
+        fixed = 0
+        with self.exclusive():
+            for staged, written_at in list(self.staged_images()):
+                if is_referenced(staged.sha256):
+                    self.publish(staged)
+                    fixed += 1
+                elif time.time() - written_at > stale_after_s:
+                    # Young staged files may belong to a request still in flight in another process.
+                    self.discard(staged)
+                    fixed += 1
+            for sha256 in list(self.hashes()):
+                if not is_referenced(sha256):
+                    self.delete(sha256)
+                    fixed += 1
+        return fixed
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -87,7 +114,7 @@ class FileSystemImageStore(ImageStore):
         self._lock_path = self.root / ".lock"
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        if not is_image_hash(sha256):
             raise ImageNotFoundError(f"not an image hash: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
@@ -132,23 +159,14 @@ class FileSystemImageStore(ImageStore):
             if folder.is_dir() and len(folder.name) == 2:
                 yield from (path.name for path in folder.iterdir() if len(path.name) == 64)
 
-    def recover(self, is_referenced: Callable[[str], bool], stale_after_s: float = 3600.0) -> int:
-        fixed = 0
-        with self.exclusive():
-            for staged_path in self._staging.iterdir():
-                sha256, _, token = staged_path.name.partition(".")
-                if is_referenced(sha256):
-                    self.publish(StagedImage(sha256, token))
-                    fixed += 1
-                elif time.time() - staged_path.stat().st_mtime > stale_after_s:
-                    # Young staged files may belong to a request still in flight in another process.
-                    staged_path.unlink(missing_ok=True)
-                    fixed += 1
-            for sha256 in list(self.hashes()):
-                if not is_referenced(sha256):
-                    self.delete(sha256)
-                    fixed += 1
-        return fixed
+    def staged_images(self) -> Iterator[tuple[StagedImage, float]]:
+        for staged_path in self._staging.iterdir():
+            sha256, _, token = staged_path.name.partition(".")
+            try:
+                written_at = staged_path.stat().st_mtime
+            except FileNotFoundError:  # discarded meanwhile by a failed request in another process
+                continue
+            yield StagedImage(sha256, token), written_at
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

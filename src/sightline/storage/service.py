@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import crud
 from .database import make_engine, make_session_factory, upgrade_database
 from .files import FileSystemImageStore, ImageStore
+from .s3 import S3ImageStore
 from .transaction import FileChanges, recover_files, write_transaction
 
 
@@ -24,15 +25,24 @@ class Storage:
         self.images = images
 
     @classmethod
-    def open(cls, database_url: str, images_dir: Path) -> Storage:
-        """Connect, create or upgrade the schema, and repair what a crash may have left half-done."""
+    def open(cls, database_url: str, images_dir: Path, images_url: str = "") -> Storage:
+        """Connect, create or upgrade the schema, and repair what a crash may have left half-done.
+
+        Photos go to the bucket of `images_url` (s3://bucket/prefix) when it is set, else to the folder
+        `images_dir`. A bucket that is missing or refuses access raises `ImageStoreError` here, at start.
+        """
         engine = make_engine(database_url)
         upgrade_database(engine)
-        storage = cls(engine, FileSystemImageStore(images_dir))
-        with storage.sessions() as session:
-            recover_files(session, storage.images)
-            crud.fail_abandoned_evaluations(session=session)
-            session.commit()
+        images = S3ImageStore.from_url(images_url) if images_url else FileSystemImageStore(images_dir)
+        storage = cls(engine, images)
+        try:
+            with storage.sessions() as session:
+                recover_files(session, storage.images)
+                crud.fail_abandoned_evaluations(session=session)
+                session.commit()
+        except BaseException:
+            storage.close()
+            raise
         return storage
 
     @contextlib.contextmanager
