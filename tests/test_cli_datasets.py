@@ -9,6 +9,9 @@ import pytest
 
 from sightline.cli import main
 
+# Around the two leftmost horses of horses.jpg: [x, y, width, height].
+CROWD_REGION = [0, 187, 315, 222]
+
 
 @pytest.fixture
 def run_cli(models_dir: Path, database_url: str, tmp_path: Path, capsys, monkeypatch):
@@ -26,11 +29,15 @@ def run_cli(models_dir: Path, database_url: str, tmp_path: Path, capsys, monkeyp
 
 @pytest.fixture
 def two_photos(samples_dir: Path, tmp_path: Path) -> Path:
-    """A COCO file with two of the sample photos (dog and horses), pointing into samples/."""
+    """A COCO file with two of the sample photos (dog and horses), pointing into samples/.
+
+    The two leftmost horses are boxed together as one crowd region.
+    """
     document = json.loads((samples_dir / "annotations.json").read_text())
     document["images"] = [entry for entry in document["images"] if entry["file_name"] in ("dog.jpg", "horses.jpg")]
     ids = {entry["id"] for entry in document["images"]}
-    document["annotations"] = [a for a in document["annotations"] if a["image_id"] in ids]
+    document["annotations"] = [a for a in document["annotations"] if a["image_id"] in ids and a["id"] != 6]
+    document["annotations"][4].update(bbox=CROWD_REGION, area=CROWD_REGION[2] * CROWD_REGION[3], iscrowd=1)
     path = tmp_path / "two.json"
     path.write_text(json.dumps(document))
     return path
@@ -38,7 +45,7 @@ def two_photos(samples_dir: Path, tmp_path: Path) -> Path:
 
 def test_import_evaluate_and_export_round_trip(run_cli, two_photos: Path, samples_dir: Path, tmp_path: Path) -> None:
     code, out, err = run_cli("dataset", "import", str(two_photos), str(samples_dir), "--name", "pets")
-    assert (code, out.strip()) == (0, "dataset pets: 2 images, 9 boxes"), err
+    assert (code, out.strip()) == (0, "dataset pets: 2 images, 8 boxes (1 crowd region)"), err
 
     code, out, err = run_cli("eval", "--models", "nanodet,centernet", "--dataset", "pets")
     assert code == 0, err
@@ -52,11 +59,11 @@ def test_import_evaluate_and_export_round_trip(run_cli, two_photos: Path, sample
     assert "2/2 images" in err
 
     code, out, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
-    assert (code, out.strip()) == (0, f"{tmp_path / 'out' / 'annotations.json'}: 2 images, 9 boxes"), err
-    code, out, err = run_cli(
-        "dataset", "import", str(tmp_path / "out" / "annotations.json"), str(tmp_path / "out" / "images")
-    )
-    assert (code, out.strip()) == (0, "dataset out: 2 images, 9 boxes"), err
+    exported = tmp_path / "out" / "annotations.json"
+    assert (code, out.strip()) == (0, f"{exported}: 2 images, 8 boxes (1 crowd region)"), err
+    assert [a["bbox"] for a in json.loads(exported.read_text())["annotations"] if a["iscrowd"]] == [CROWD_REGION]
+    code, out, err = run_cli("dataset", "import", str(exported), str(tmp_path / "out" / "images"))
+    assert (code, out.strip()) == (0, "dataset out: 2 images, 8 boxes (1 crowd region)"), err
 
     code, out, _ = run_cli("dataset", "list")
     assert out.split() == ["reviewed", "0", "images", "out", "2", "images", "pets", "2", "images"]

@@ -14,6 +14,7 @@ from pycocotools.cocoeval import COCOeval
 from sqlalchemy import func, select
 
 from sightline.detection.categories import COCO_80
+from sightline.detection.detections import Detections
 from sightline.detection.images import load_image
 from sightline.evaluation import coco
 from sightline.evaluation.datasets import load_dataset
@@ -27,6 +28,7 @@ from sightline.evaluation.runs import (
     create_evaluation,
     recommend,
     run_evaluation,
+    score_models,
 )
 from sightline.storage import crud
 from sightline.storage.models import Dataset, DatasetBox, EvaluationStatus, StoredImage, utcnow
@@ -52,43 +54,67 @@ def nanodet_on_samples(registry, samples_dir: Path, sample_annotations: dict) ->
     }
 
 
-def truths_of(annotations: dict) -> dict:
-    """Ground truth per file name from a COCO document whose category ids are COCO_80 indices."""
+def with_crowd_regions(annotations: dict) -> dict:
+    """The samples with two groups boxed as COCO crowd regions instead of one box each: three horses, three chairs."""
+    document = copy.deepcopy(annotations)
+    document["annotations"] = [a for a in document["annotations"] if a["id"] not in {7, 8, 9, 16, 17, 18}]
+    for number, (image_id, category_id, bbox) in enumerate(
+        [(2, COCO_80.index("horse"), [222, 198, 371, 165]), (4, COCO_80.index("chair"), [286, 74, 99, 124])], start=37
+    ):
+        document["annotations"].append(
+            {
+                "id": number,
+                "image_id": image_id,
+                "category_id": category_id,
+                "bbox": bbox,
+                "area": bbox[2] * bbox[3],
+                "iscrowd": 1,
+            }
+        )
+    return document
+
+
+@pytest.fixture
+def crowd_annotations(sample_annotations: dict, tmp_path: Path) -> Path:
+    """A COCO file of the sample photos with crowd regions (`with_crowd_regions`)."""
+    path = tmp_path / "crowded.json"
+    path.write_text(json.dumps(with_crowd_regions(sample_annotations)))
+    return path
+
+
+def truths_of(annotations: dict) -> dict[str, tuple[Detections, tuple[bool, ...]]]:
+    """Ground truth and crowd flags per file name from a COCO document whose category ids are COCO_80 indices."""
     truths = {}
     for entry in annotations["images"]:
+        kept = [a for a in annotations["annotations"] if a["image_id"] == entry["id"]]
         rows = [
             (
                 COCO_80[a["category_id"]],
                 1.0,
                 (a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]),
             )
-            for a in annotations["annotations"]
-            if a["image_id"] == entry["id"]
+            for a in kept
         ]
-        truths[entry["file_name"]] = make_detections(*rows)
+        truths[entry["file_name"]] = (make_detections(*rows), tuple(a["iscrowd"] == 1 for a in kept))
     return truths
 
 
-def test_map_agrees_with_cocoeval_run_directly(sample_annotations: dict, nanodet_on_samples: dict, tmp_path) -> None:
-    names = [entry["file_name"] for entry in sample_annotations["images"]]
-    truths = truths_of(sample_annotations)
-    ours = mean_average_precision([nanodet_on_samples[n] for n in names], [truths[n] for n in names])
-
-    (tmp_path / "gt.json").write_text(json.dumps(sample_annotations))
+def cocoeval(annotations: dict, detections: dict[str, Detections], tmp_path: Path) -> COCOeval:
+    """pycocotools' own evaluation of `detections` (by file name) against the COCO document `annotations`."""
+    (tmp_path / "gt.json").write_text(json.dumps(annotations))
     ground_truth = COCO(str(tmp_path / "gt.json"))
-    ids = {entry["file_name"]: entry["id"] for entry in sample_annotations["images"]}
     results = [
         {
-            "image_id": ids[name],
+            "image_id": entry["id"],
             "category_id": int(class_id),
             "bbox": [float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
             "score": float(score),
         }
-        for name in names
+        for entry in annotations["images"]
         for (x1, y1, x2, y2), score, class_id in zip(
-            nanodet_on_samples[name].boxes,
-            nanodet_on_samples[name].scores,
-            nanodet_on_samples[name].class_ids,
+            detections[entry["file_name"]].boxes,
+            detections[entry["file_name"]].scores,
+            detections[entry["file_name"]].class_ids,
             strict=True,
         )
     ]
@@ -96,19 +122,67 @@ def test_map_agrees_with_cocoeval_run_directly(sample_annotations: dict, nanodet
     evaluator.evaluate()
     evaluator.accumulate()
     evaluator.summarize()
+    return evaluator
 
+
+def assert_agrees_with(ours: dict, evaluator: COCOeval) -> None:
+    """Every summary number and every class's AP are COCOeval's, within 1e-6."""
     # COCOeval's 12 summary numbers are, in order, the torchmetrics keys we report.
     for key, expected in zip(SUMMARY_KEYS, evaluator.stats, strict=True):
         assert ours[key] == pytest.approx(None if expected < 0 else expected, abs=1e-6), key
-    assert 0.2 < ours["map"] < 0.9 and ours["map_50"] > ours["map"]
     # Per class: precision[iou, recall, class, area=all, maxdets=100] averaged over the defined entries.
     precision = evaluator.eval["precision"][:, :, :, 0, 2]
     for index, category_id in enumerate(evaluator.params.catIds):
-        if not ground_truth.getAnnIds(catIds=[category_id]):
+        if not evaluator.cocoGt.getAnnIds(catIds=[category_id]):
             continue
         values = precision[:, :, index]
-        assert ours["per_class"][COCO_80[category_id]] == pytest.approx(float(values[values > -1].mean()), abs=1e-6)
+        expected = float(values[values > -1].mean()) if (values > -1).any() else None
+        assert ours["per_class"][COCO_80[category_id]] == pytest.approx(expected, abs=1e-6), COCO_80[category_id]
+
+
+def test_map_agrees_with_cocoeval_run_directly(sample_annotations: dict, nanodet_on_samples: dict, tmp_path) -> None:
+    names = [entry["file_name"] for entry in sample_annotations["images"]]
+    truths = truths_of(sample_annotations)
+    ours = mean_average_precision([nanodet_on_samples[n] for n in names], [truths[n][0] for n in names])
+
+    assert_agrees_with(ours, cocoeval(sample_annotations, nanodet_on_samples, tmp_path))
+    assert 0.2 < ours["map"] < 0.9 and ours["map_50"] > ours["map"]
     assert set(ours["per_class"]) >= {"dog", "horse", "person", "cat"}
+
+
+def test_an_imported_crowd_region_is_ignored_as_cocoeval_ignores_it(
+    storage: Storage, registry, samples_dir: Path, crowd_annotations: Path, nanodet_on_samples: dict, tmp_path
+) -> None:
+    import_coco(storage, crowd_annotations, samples_dir, "crowded")
+    with storage.sessions() as session:
+        dataset = load_dataset(session=session, name="crowded")
+        assert sorted(session.scalars(select(DatasetBox.label).where(DatasetBox.crowd))) == ["chair", "horse"]
+
+    [score] = score_models(dataset, storage.images.read, registry, ["nanodet"], MAX_PIXELS)
+
+    assert_agrees_with(score.metrics, cocoeval(json.loads(crowd_annotations.read_text()), nanodet_on_samples, tmp_path))
+    # The same boxes taken as single objects score differently: the crowd flags are what COCOeval agrees with.
+    found = [nanodet_on_samples[image.file_name] for image in dataset]
+    as_objects = mean_average_precision(found, [image.truth for image in dataset])
+    assert abs(as_objects["map"] - score.metrics["map"]) > 1e-3
+
+
+def test_detections_on_a_crowd_region_do_not_lower_precision() -> None:
+    truth = make_detections(
+        ("person", 1.0, (300, 20, 350, 120)),
+        ("person", 1.0, (20, 20, 260, 200)),  # a group of people in one box
+    )
+    # Two people of the group, found with more confidence than the lone person.
+    found = make_detections(
+        ("person", 0.9, (30, 30, 80, 190)), ("person", 0.8, (150, 40, 200, 195)), ("person", 0.7, (300, 20, 350, 120))
+    )
+
+    as_crowd = mean_average_precision([found], [truth], [(False, True)])
+    as_objects = mean_average_precision([found], [truth])
+
+    assert as_crowd["map"] == pytest.approx(1.0) and as_crowd["mar_100"] == pytest.approx(1.0)
+    # Taken as one object, the group box is missed and both detections on it are false positives.
+    assert as_objects["map"] < 0.5 and as_objects["mar_100"] == pytest.approx(0.5)
 
 
 def test_perfect_and_empty_predictions_score_one_and_zero() -> None:
@@ -152,43 +226,56 @@ def test_reviewed_photos_become_ground_truth(storage: Storage) -> None:
     assert truth.boxes.tolist() == [[1, 1, 20, 20], [5, 5, 30, 30], [31, 6, 49, 47], [40, 10, 60, 45], [50, 1, 60, 9]]
     assert truth.class_ids.tolist() == [COCO_80.index(label) for label in truth.labels]
     assert set(truth.scores.tolist()) == {1.0}
+    assert dataset[0].crowd == (False,) * 5
 
 
-def import_samples(storage: Storage, samples_dir: Path, name: str = "samples") -> None:
-    images = coco.read_coco(samples_dir / "annotations.json", samples_dir, MAX_PIXELS)
+def import_coco(storage: Storage, annotations: Path, images_dir: Path, name: str) -> None:
+    images = coco.read_coco(annotations, images_dir, MAX_PIXELS)
     with storage.writing() as (session, files):
         coco.import_dataset(session=session, files=files, name=name, images=images)
 
 
+def import_samples(storage: Storage, samples_dir: Path, name: str = "samples") -> None:
+    import_coco(storage, samples_dir / "annotations.json", samples_dir, name)
+
+
 def boxes_by_file(storage: Storage, name: str) -> dict[str, list]:
+    """(label, box, crowd) rows per file name of a stored dataset."""
     with storage.sessions() as session:
         return {
-            image.file_name: sorted(zip(image.truth.labels, image.truth.boxes.tolist(), strict=True))
+            image.file_name: sorted(zip(image.truth.labels, image.truth.boxes.tolist(), image.crowd, strict=True))
             for image in load_dataset(session=session, name=name)
         }
 
 
-def test_import_then_export_then_import_keeps_every_box(
-    storage: Storage, samples_dir: Path, sample_annotations, tmp_path
+def test_import_then_export_then_import_keeps_every_box_and_crowd_region(
+    storage: Storage, samples_dir: Path, crowd_annotations: Path, tmp_path
 ) -> None:
-    import_samples(storage, samples_dir)
+    import_coco(storage, crowd_annotations, samples_dir, "samples")
     imported = boxes_by_file(storage, "samples")
     expected = {
-        name: sorted(zip(t.labels, t.boxes.tolist(), strict=True)) for name, t in truths_of(sample_annotations).items()
+        name: sorted(zip(truth.labels, truth.boxes.tolist(), crowd, strict=True))
+        for name, (truth, crowd) in truths_of(json.loads(crowd_annotations.read_text())).items()
     }
-    assert imported == expected and imported["rocket.jpg"] == [] and sum(map(len, imported.values())) == 36
+    assert imported == expected and imported["rocket.jpg"] == [] and sum(map(len, imported.values())) == 32
+    assert [row for rows in imported.values() for row in rows if row[2]] == [
+        ("horse", [222, 198, 593, 363], True),
+        ("chair", [286, 74, 385, 198], True),
+    ]
 
     with storage.sessions() as session:
         target = coco.export_dataset(
             load_dataset(session=session, name="samples"), storage.images, tmp_path / "out", "x"
         )
     exported = json.loads(target.read_text())
-    assert len(exported["annotations"]) == 36 and exported["categories"][16] == {"id": 16, "name": "dog"}
+    assert len(exported["annotations"]) == 32 and exported["categories"][16] == {"id": 16, "name": "dog"}
+    assert [a["bbox"] for a in exported["annotations"] if a["iscrowd"] == 1] == [
+        [222, 198, 371, 165],
+        [286, 74, 99, 124],
+    ]
     assert (tmp_path / "out" / "images" / "dog.jpg").read_bytes() == (samples_dir / "dog.jpg").read_bytes()
 
-    images = coco.read_coco(target, tmp_path / "out" / "images", MAX_PIXELS)
-    with storage.writing() as (session, files):
-        coco.import_dataset(session=session, files=files, name="again", images=images)
+    import_coco(storage, target, tmp_path / "out" / "images", "again")
     assert boxes_by_file(storage, "again") == imported
     # The same photos are stored once, whichever dataset they belong to.
     assert len(files_in(storage.images)) == 8
@@ -211,6 +298,10 @@ def _break(document: dict, images_dir: Path, problem: str) -> str | None:
         document["annotations"][3]["bbox"] = [1, 2, "x", 4]
     elif problem == "unknown image":
         document["annotations"][3]["image_id"] = 99
+    elif problem == "crowd 2":
+        document["annotations"][3]["iscrowd"] = 2
+    elif problem == "crowd yes":
+        document["annotations"][3]["iscrowd"] = "yes"
     return None
 
 
@@ -224,6 +315,8 @@ def _break(document: dict, images_dir: Path, problem: str) -> str | None:
         ("size mismatch", "dog.jpg is 768x576 but annotations.json says 1000x576"),
         ("bad bbox", r"annotation 4: 'bbox' must be \[x, y, width, height\]"),
         ("unknown image", "annotation 4 refers to image id 99"),
+        ("crowd 2", "annotation 4: 'iscrowd' must be 0 or 1, not 2"),
+        ("crowd yes", "annotation 4: 'iscrowd' must be 0 or 1, not 'yes'"),
     ],
 )
 def test_a_bad_import_names_the_problem_and_stores_nothing(
@@ -274,9 +367,7 @@ def test_evaluation_run_stores_results_for_every_model(
     subset = {**sample_annotations, "images": kept}
     subset["annotations"] = [a for a in subset["annotations"] if a["image_id"] in {e["id"] for e in kept}]
     (tmp_path / "two.json").write_text(json.dumps(subset))
-    with storage.writing() as (session, files):
-        images = coco.read_coco(tmp_path / "two.json", samples_dir, MAX_PIXELS)
-        coco.import_dataset(session=session, files=files, name="two", images=images)
+    import_coco(storage, tmp_path / "two.json", samples_dir, "two")
     evaluation = create_evaluation(storage, registry, ["nanodet", "centernet"], "two")
     assert (evaluation.status, evaluation.progress_total) == (EvaluationStatus.QUEUED, 2)
     with pytest.raises(EvaluationBusyError, match=f"evaluation {evaluation.id} is still queued"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .config import Settings
@@ -236,7 +237,14 @@ def _weights_fetch(settings: Settings) -> None:
 def _open_storage(settings: Settings):
     from .storage.service import Storage
 
-    return Storage.open(settings.database_url, settings.images_dir)
+    return Storage.open(settings.database_url, settings.images_dir, settings.images_url)
+
+
+def _count_boxes(crowd_flags: list[Sequence[bool]]) -> str:
+    """The box count as the dataset commands print it: "9 boxes", or "10 boxes (1 crowd region)"."""
+    boxes = sum(len(flags) for flags in crowd_flags)
+    crowds = sum(sum(flags) for flags in crowd_flags)
+    return f"{boxes} boxes" + (f" ({crowds} crowd region{'s' if crowds > 1 else ''})" if crowds else "")
 
 
 def _dataset(args: argparse.Namespace, settings: Settings) -> None:
@@ -255,8 +263,7 @@ def _dataset(args: argparse.Namespace, settings: Settings) -> None:
             if not images:
                 raise ValueError(f"dataset {args.dataset!r} has no images; mark stored photos reviewed first")
             target = coco.export_dataset(images, storage.images, args.directory, f"Sightline dataset {args.dataset}")
-            boxes = sum(len(image.truth) for image in images)
-            print(f"{target}: {len(images)} images, {boxes} boxes")
+            print(f"{target}: {len(images)} images, {_count_boxes([image.crowd for image in images])}")
         else:
             name = args.name or (
                 args.annotations.stem
@@ -266,8 +273,7 @@ def _dataset(args: argparse.Namespace, settings: Settings) -> None:
             images = coco.read_coco(args.annotations, args.images_dir, settings.max_pixels)
             with storage.writing() as (session, files):
                 coco.import_dataset(session=session, files=files, name=name, images=images)
-            boxes = sum(len(image.boxes) for image in images)
-            print(f"dataset {name}: {len(images)} images, {boxes} boxes")
+            print(f"dataset {name}: {len(images)} images, {_count_boxes([image.crowd for image in images])}")
     finally:
         storage.close()
 

@@ -3,7 +3,8 @@
 Exported files use the 80 COCO classes with ids 0..79 in `COCO_80` order (the order of the
 models' outputs), followed by any other label the dataset uses. Boxes are `[x, y, width, height]`
 in pixels. Import reads categories by name, so files with the original 1..90 COCO ids work too.
-Import checks everything before storing anything: a bad file changes nothing.
+Import checks everything before storing anything: a bad file changes nothing. `iscrowd` travels
+both ways, so crowd regions stay regions that evaluation ignores.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def to_coco(images: Sequence[LabelledImage], description: str = "Sightline datas
     index = {name: i for i, name in enumerate(names)}
     annotations = []
     for image_number, image in enumerate(images, start=1):
-        for box, label in zip(image.truth.boxes.tolist(), image.truth.labels, strict=True):
+        for box, label, crowd in zip(image.truth.boxes.tolist(), image.truth.labels, image.crowd, strict=True):
             x1, y1, x2, y2 = box
             annotations.append(
                 {
@@ -52,7 +53,7 @@ def to_coco(images: Sequence[LabelledImage], description: str = "Sightline datas
                     "category_id": index[label],
                     "bbox": [x1, y1, x2 - x1, y2 - y1],
                     "area": (x2 - x1) * (y2 - y1),
-                    "iscrowd": 0,
+                    "iscrowd": int(crowd),
                 }
             )
     return {
@@ -79,7 +80,7 @@ def export_dataset(images: Sequence[LabelledImage], store: ImageStore, directory
 
 @dataclass
 class CocoImage:
-    """One image of a checked COCO file: its bytes, upright size, and boxes (xyxy, COCO_80 ids)."""
+    """One image of a checked COCO file: its bytes, upright size, and boxes (xyxy, COCO_80 ids, crowd flags)."""
 
     file_name: str
     data: bytes
@@ -87,6 +88,7 @@ class CocoImage:
     height: int
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     class_ids: list[int] = field(default_factory=list)
+    crowd: list[bool] = field(default_factory=list)
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -149,7 +151,9 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
         )
         declared[entry["id"]] = entry
 
-    boxes: dict[int, list[tuple[tuple[float, float, float, float], int]]] = {image_id: [] for image_id in declared}
+    boxes: dict[int, list[tuple[tuple[float, float, float, float], int, bool]]] = {
+        image_id: [] for image_id in declared
+    }
     unknown_labels: list[str] = []
     for number, annotation in enumerate(document["annotations"]):
         label = f"annotation {annotation.get('id', number) if isinstance(annotation, dict) else number}"
@@ -159,6 +163,8 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
             isinstance(bbox, list) and len(bbox) == 4 and all(_number(v) for v in bbox),
             f"{where}: {label}: 'bbox' must be [x, y, width, height] numbers",
         )
+        crowd = annotation.get("iscrowd", 0)
+        _require(type(crowd) is int and crowd in (0, 1), f"{where}: {label}: 'iscrowd' must be 0 or 1, not {crowd!r}")
         image = declared.get(annotation.get("image_id"))
         _require(
             image is not None,
@@ -182,7 +188,7 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
             f"{where}: {label} on {image['file_name']}: box [{x:g}, {y:g}, {w:g}, {h:g}] lies outside the "
             f"{image['width']}x{image['height']} image",
         )
-        boxes[image["id"]].append(((x, y, x + w, y + h), COCO_80.index(name)))
+        boxes[image["id"]].append(((x, y, x + w, y + h), COCO_80.index(name), crowd == 1))
     if unknown_labels:
         unique = sorted(set(unknown_labels))
         raise DatasetError(
@@ -208,9 +214,10 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
             f"{path} is {picture.width}x{picture.height} but {where} says {entry['width']}x{entry['height']}",
         )
         found = CocoImage(entry["file_name"], data, picture.width, picture.height)
-        for box, class_id in boxes[image_id]:
+        for box, class_id, crowd in boxes[image_id]:
             found.boxes.append(box)
             found.class_ids.append(class_id)
+            found.crowd.append(crowd)
         checked.append(found)
     return checked
 
@@ -229,8 +236,10 @@ def import_dataset(*, session: Session, files: FileChanges, name: str, images: S
         stored = crud.add_image(session=session, files=files, data=image.data, width=image.width, height=image.height)
         member = DatasetImage(dataset=dataset, image=stored, file_name=image.file_name)
         member.boxes = [
-            DatasetBox(class_id=class_id, label=COCO_80[class_id], x1=box[0], y1=box[1], x2=box[2], y2=box[3])
-            for box, class_id in zip(image.boxes, image.class_ids, strict=True)
+            DatasetBox(
+                class_id=class_id, label=COCO_80[class_id], x1=box[0], y1=box[1], x2=box[2], y2=box[3], crowd=crowd
+            )
+            for box, class_id, crowd in zip(image.boxes, image.class_ids, image.crowd, strict=True)
         ]
         session.add(member)
     session.flush()

@@ -4,7 +4,8 @@ A reviewed photo's ground truth comes from its first prediction (the one the use
 uploading): each detection is kept as it is, with its corrected label or box, or dropped when
 the user said it is not an object; reviewing a photo accepts the detections the user left
 unmarked. The objects the user drew as missed are added. Predictions made later by other
-models on the same photo are for comparison and do not change its ground truth.
+models on the same photo are for comparison and do not change its ground truth. Only imported
+datasets have crowd regions: users review single objects.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP":
 
 @dataclass(frozen=True)
 class LabelledImage:
-    """A stored photo and its ground truth (`truth`: boxes xyxy in pixels, every score 1)."""
+    """A stored photo and its ground truth (`truth`: boxes xyxy in pixels, every score 1).
+
+    crowd: one flag per truth box, True for a COCO crowd region (`iscrowd` 1), which evaluation
+    ignores: a detection on it is neither right nor wrong, and leaving it unfound misses nothing.
+    """
 
     image_id: int
     sha256: str
@@ -42,6 +47,7 @@ class LabelledImage:
     width: int
     height: int
     truth: Detections
+    crowd: tuple[bool, ...]
 
 
 def truth_from_boxes(
@@ -92,10 +98,15 @@ def reviewed_images(*, session: Session) -> list[LabelledImage]:
             selectinload(StoredImage.missed_objects),
         )
     ).all()
-    return [
-        LabelledImage(image.id, image.sha256, file_name_for(image), image.width, image.height, reviewed_truth(image))
-        for image in images
-    ]
+    labelled = []
+    for image in images:
+        truth = reviewed_truth(image)
+        labelled.append(
+            LabelledImage(
+                image.id, image.sha256, file_name_for(image), image.width, image.height, truth, (False,) * len(truth)
+            )
+        )
+    return labelled
 
 
 def load_dataset(*, session: Session, name: str = REVIEWED) -> list[LabelledImage]:
@@ -125,6 +136,7 @@ def load_dataset(*, session: Session, name: str = REVIEWED) -> list[LabelledImag
                 [box.class_id for box in member.boxes],
                 [box.label for box in member.boxes],
             ),
+            tuple(box.crowd for box in member.boxes),
         )
         for member in dataset.images
     ]

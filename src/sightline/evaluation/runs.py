@@ -66,7 +66,7 @@ def score_models(
             started = time.perf_counter()
             found: Detections = detector.detect([picture], EVALUATION_OPTIONS)[0]
             model_seconds[index] += time.perf_counter() - started
-            metrics[index].update(found, image.truth)
+            metrics[index].update(found, image.truth, image.crowd)
         progress(done)
     return [
         ModelScore(

@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -202,10 +202,13 @@ class DatasetImage(Base):
 
 
 class DatasetBox(BoxColumns, Base):
+    """A ground-truth box; a crowd one (COCO's `iscrowd`) marks a group that evaluation ignores, as COCOeval does."""
+
     __tablename__ = "dataset_boxes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_image_id: Mapped[int] = mapped_column(ForeignKey("dataset_images.id", ondelete="CASCADE"), index=True)
+    crowd: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     dataset_image: Mapped[DatasetImage] = relationship(back_populates="boxes")
 
