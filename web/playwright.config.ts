@@ -2,8 +2,9 @@ import { defineConfig } from "@playwright/test";
 
 /**
  * End-to-end tests against a running Sightline server with its real models: `make test-e2e` starts
- * one and points SIGHTLINE_URL at it. The browser is Debian's chromium; Playwright's own download
- * is not reachable from these machines.
+ * one and points SIGHTLINE_URL at it, and a second one started with SIGHTLINE_API_KEYS for the API key
+ * spec (SIGHTLINE_URL_WITH_KEYS). The browser is Debian's chromium; Playwright's own download is not
+ * reachable from these machines.
  */
 export default defineConfig({
   testDir: "e2e",
@@ -13,6 +14,10 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 30_000 },
   reporter: [["list"]],
+  projects: [
+    { name: "open", testIgnore: "api-key.spec.ts" },
+    { name: "api-keys", testMatch: "api-key.spec.ts", use: { baseURL: process.env.SIGHTLINE_URL_WITH_KEYS } },
+  ],
   use: {
     baseURL: process.env.SIGHTLINE_URL ?? "http://127.0.0.1:8000",
     viewport: { width: 1280, height: 900 },

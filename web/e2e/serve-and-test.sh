@@ -1,45 +1,75 @@
 #!/usr/bin/env bash
-# Start `sightline serve` on a free port with a throwaway data directory, wait until /readyz says
-# the model is loaded, run the Playwright specs against it, and stop the server whatever happens.
+# Start two `sightline serve`s on free ports with throwaway data directories: one open, one with
+# SIGHTLINE_API_KEYS for the API key spec. Wait until /readyz says each has its model loaded, run the
+# Playwright specs against them, and stop both servers whatever happens. Their logs stay in
+# web/test-results/.
 # Usage: web/e2e/serve-and-test.sh [path/to/sightline] [playwright test arguments...]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sightline=${1:-$root/.venv/bin/sightline}
 shift || true
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-data=$(mktemp -d)
 results=$root/web/test-results
 mkdir -p "$results"
 
-export SIGHTLINE_DATA_DIR=$data
 export SIGHTLINE_MODELS_DIR=${SIGHTLINE_MODELS_DIR:-$root/var/models}
 export SIGHTLINE_WEB_DIR=$root/web/dist
 # The evaluation spec promotes a model, which needs the admin key; it reads the same variable.
 export SIGHTLINE_ADMIN_KEY=${SIGHTLINE_ADMIN_KEY:-e2e-admin-key}
-"$sightline" serve --host 127.0.0.1 --port "$port" >"$results/server.log" 2>&1 &
-server=$!
+# The API key spec enters this key; only the second server asks for it.
+export SIGHTLINE_E2E_API_KEY=${SIGHTLINE_E2E_API_KEY:-e2e-api-key}
+
+servers=()
+data_dirs=()
 stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$data"
+  for server in "${servers[@]}"; do kill "$server" 2>/dev/null || true; done
+  for server in "${servers[@]}"; do wait "$server" 2>/dev/null || true; done
+  rm -rf "${data_dirs[@]}"
 }
 trap stop EXIT
+# Interrupted or told to stop: leave through the EXIT trap, so the servers go too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-for _ in $(seq 1 180); do
-  curl -sf "$url/readyz" >/dev/null && break
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "sightline serve exited before it was ready; its log:" >&2
-    cat "$results/server.log" >&2
-    exit 1
-  fi
-  sleep 1
-done
-if ! curl -sf "$url/readyz" >/dev/null; then
-  echo "sightline serve was not ready after 180 s; see $results/server.log" >&2
+# Both ports at once, so that the two cannot be the same.
+read -r port port_with_keys < <(python3 -c '
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))')
+url=http://127.0.0.1:$port
+url_with_keys=http://127.0.0.1:$port_with_keys
+
+# serve PORT LOG [VARIABLE=VALUE...]: one server with its own data directory, in the background.
+serve() {
+  local port=$1 log=$2
+  shift 2
+  local data
+  data=$(mktemp -d)
+  data_dirs+=("$data")
+  env "$@" SIGHTLINE_DATA_DIR="$data" "$sightline" serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
+  servers+=($!)
+}
+serve "$port" "$results/server.log"
+serve "$port_with_keys" "$results/server-with-keys.log" SIGHTLINE_API_KEYS="$SIGHTLINE_E2E_API_KEY"
+
+# wait_ready URL PID LOG
+wait_ready() {
+  for _ in $(seq 1 180); do
+    curl -sf "$1/readyz" >/dev/null && return 0
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "sightline serve exited before it was ready; its log:" >&2
+      cat "$3" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "sightline serve was not ready after 180 s; see $3" >&2
   exit 1
-fi
+}
+wait_ready "$url" "${servers[0]}" "$results/server.log"
+wait_ready "$url_with_keys" "${servers[1]}" "$results/server-with-keys.log"
 
 cd "$root/web"
-SIGHTLINE_URL=$url npx playwright test "$@"
+SIGHTLINE_URL=$url SIGHTLINE_URL_WITH_KEYS=$url_with_keys npx playwright test "$@"

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiError, detect, listModels, REQUEST_TIMEOUT_MS } from "./api";
+import { ApiError, detect, getImageFile, isApiKeyRefused, listModels, promoteModel, REQUEST_TIMEOUT_MS } from "./api";
+import { forgetApiKey, saveApiKey } from "./lib/apiKey";
 import { DOG_RESULT, errorResponse, jsonResponse, MODELS } from "./test/fixtures";
 
 const fetchMock = vi.fn<typeof fetch>();
@@ -102,5 +103,62 @@ describe("listModels", () => {
     const items = [MODELS[1], { ...MODELS[0] }];
     fetchMock.mockResolvedValue(jsonResponse({ items, total: 2 }));
     expect(await listModels()).toEqual({ models: items, defaultModel: "nanodet" });
+  });
+});
+
+describe("the API key", () => {
+  const sentKey = (call: number) => new Headers(fetchMock.mock.calls[call][1]?.headers).get("X-API-Key");
+
+  it("goes with every request once saved, and is kept in the browser across reloads", async () => {
+    fetchMock.mockImplementation(async () => jsonResponse({ items: MODELS, total: MODELS.length }));
+    await listModels();
+    expect(sentKey(0)).toBeNull();
+
+    saveApiKey("key-one");
+    await listModels();
+    await detect(photo());
+    expect([sentKey(1), sentKey(2)]).toEqual(["key-one", "key-one"]);
+    expect(localStorage.getItem("sightline.apiKey")).toBe("key-one");
+  });
+
+  it("goes alongside the admin key and the JSON content type", async () => {
+    fetchMock.mockResolvedValue(jsonResponse({ default_model: "centernet", evaluation_id: 4 }));
+    saveApiKey("key-one");
+    await promoteModel(4, "centernet", "the-admin-key");
+    const headers = new Headers(fetchMock.mock.calls[0][1]?.headers);
+    expect(Object.fromEntries(headers)).toEqual({
+      "content-type": "application/json",
+      "x-admin-key": "the-admin-key",
+      "x-api-key": "key-one",
+    });
+  });
+
+  it("stops going once forgotten, and leaves nothing in the browser", async () => {
+    fetchMock.mockImplementation(async () => jsonResponse({ items: MODELS, total: MODELS.length }));
+    saveApiKey("key-one");
+    forgetApiKey();
+    await listModels();
+    expect(sentKey(0)).toBeNull();
+    expect(localStorage.getItem("sightline.apiKey")).toBeNull();
+  });
+
+  it("goes with the request for a stored photo's bytes too", async () => {
+    fetchMock.mockResolvedValue(new Response(new Uint8Array([0xff, 0xd8, 0xff]), { headers: { "Content-Type": "image/jpeg" } }));
+    saveApiKey("key-one");
+    const bytes = await getImageFile("/api/v1/images/5/file");
+    expect(fetchMock.mock.calls[0][0]).toBe("/api/v1/images/5/file");
+    expect(sentKey(0)).toBe("key-one");
+    expect(bytes.type).toBe("image/jpeg");
+    expect(bytes.size).toBe(3);
+  });
+
+  it.each([
+    [401, "unauthorized", true],
+    [403, "forbidden", false],
+    [422, "undecodable_image", false],
+  ])("tells a %i %s apart as a refusal for want of the key (%s)", async (status, code, refused) => {
+    fetchMock.mockResolvedValue(errorResponse(status, code, "refused"));
+    const error = (await detect(photo()).catch((e: unknown) => e)) as ApiError;
+    expect(isApiKeyRefused(error)).toBe(refused);
   });
 });

@@ -2,6 +2,7 @@
  * Every HTTP call the page makes to the Sightline API, and the shapes it gets back.
  * Failures of any kind come out as one `ApiError` carrying the server's message when there is one.
  */
+import { getApiKey } from "./lib/apiKey";
 
 export interface Box {
   x1: number;
@@ -70,6 +71,7 @@ export function isRetryable(error: ApiError): boolean {
 }
 
 export const API_BASE = "/api/v1";
+export const API_KEY_HEADER = "X-API-Key";
 /** Long enough for a cold model load on a slow CPU, short enough that the page never waits forever. */
 export const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -77,8 +79,21 @@ interface ErrorBody {
   error?: { code?: string; message?: string; request_id?: string };
 }
 
-/** fetch + JSON with every failure turned into an ApiError; a caller's own abort stays an AbortError. */
-async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+/** A refusal for want of the right API key: the server needs one and got none, or not one it knows. */
+export function isApiKeyRefused(error: ApiError): boolean {
+  return error.status === 401;
+}
+
+/**
+ * fetch with the user's API key and a time limit, and every failure turned into an ApiError; a caller's
+ * own abort stays an AbortError. `read` takes the body of a successful answer, within the time limit.
+ */
+async function send<T>(
+  url: string,
+  init: RequestInit,
+  read: (response: Response) => Promise<T>,
+  timeoutMs: number,
+): Promise<{ status: number; body: T }> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -90,11 +105,18 @@ async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQU
   if (callerSignal?.aborted) controller.abort();
   callerSignal?.addEventListener("abort", forwardAbort);
 
+  const headers = new Headers(init.headers);
+  const apiKey = getApiKey();
+  if (apiKey) headers.set(API_KEY_HEADER, apiKey);
+
   let response: Response;
-  let text: string;
+  let body: T | undefined;
+  let errorText = "";
   try {
-    response = await fetch(API_BASE + path, { ...init, signal: controller.signal });
-    text = await response.text();
+    response = await fetch(url, { ...init, headers, signal: controller.signal });
+    // A failure's body is the API's JSON error, whatever a success would have carried.
+    if (response.ok) body = await read(response);
+    else errorText = await response.text();
   } catch (cause) {
     if (timedOut) {
       throw new ApiError(`The server did not answer within ${Math.round(timeoutMs / 1000)} s. Try again.`, {
@@ -110,14 +132,13 @@ async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQU
     callerSignal?.removeEventListener("abort", forwardAbort);
   }
 
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // A proxy's HTML error page or a truncated answer; reported below without the body.
-  }
   if (!response.ok) {
-    const error = (body as ErrorBody | undefined)?.error;
+    let error: ErrorBody["error"];
+    try {
+      error = (JSON.parse(errorText) as ErrorBody).error;
+    } catch {
+      // A proxy's HTML error page or a truncated answer; reported below without the body.
+    }
     const message =
       error?.message ?? `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`;
     throw new ApiError(message, {
@@ -126,11 +147,18 @@ async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQU
       requestId: error?.request_id ?? response.headers.get("X-Request-ID"),
     });
   }
-  if (response.status === 204) return undefined as T;
-  if (body === undefined) {
-    throw new ApiError("The server's answer was not valid JSON.", { status: response.status, code: "bad_response" });
+  return { status: response.status, body: body as T };
+}
+
+/** A request to the API that answers JSON. */
+async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  const { status, body: text } = await send(API_BASE + path, init, (response) => response.text(), timeoutMs);
+  if (status === 204) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError("The server's answer was not valid JSON.", { status, code: "bad_response" });
   }
-  return body as T;
 }
 
 /** Run the detector on one photo: the photo as multipart field `image`, the parameters in the query string. */
@@ -263,6 +291,12 @@ export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promis
 
 export function getImage(imageId: number, signal?: AbortSignal): Promise<StoredImage> {
   return request(`/images/${imageId}`, { signal });
+}
+
+/** A stored photo's bytes from its `file_url`: fetched here rather than by an <img>, which cannot send the API key. */
+export async function getImageFile(fileUrl: string, signal?: AbortSignal): Promise<Blob> {
+  const { body } = await send(fileUrl, { signal }, (response) => response.blob(), REQUEST_TIMEOUT_MS);
+  return body;
 }
 
 export interface DetectionFeedbackIn {

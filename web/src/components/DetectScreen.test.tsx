@@ -59,6 +59,8 @@ async function uploadDog() {
 }
 
 const boxes = () => screen.getByTestId("detection-overlay").querySelectorAll("rect");
+/** The notification that starts with `title`. */
+const alertTitled = async (title: string) => (await screen.findByText(title)).closest<HTMLElement>("[role=alert]")!;
 const rows = () => within(screen.getByRole("table", { name: "Detections" })).getAllByRole("row").slice(1);
 
 describe("DetectScreen", () => {
@@ -182,6 +184,45 @@ describe("DetectScreen", () => {
     modelsHandler = () => jsonResponse({ items: MODELS, total: MODELS.length });
     await user.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findByRole("option", { name: /centernet/ })).toBeInTheDocument();
+  });
+
+  it("asks for the API key when the server refuses without one, and detects the same photo once it is given", async () => {
+    const needsKey =
+      (answer: () => Response): Handler =>
+      (_, init) => {
+        const key = new Headers(init.headers).get("X-API-Key");
+        if (key === "key-one") return answer();
+        return key
+          ? errorResponse(401, "unauthorized", "the API key is not valid")
+          : errorResponse(401, "unauthorized", "this server needs an API key in the X-API-Key header");
+      };
+    modelsHandler = needsKey(() => jsonResponse({ items: MODELS, total: MODELS.length }));
+    detectHandler = needsKey(() => jsonResponse(DOG_RESULT));
+    const user = userEvent.setup();
+    render(<DetectScreen />);
+    const modelsAlert = await alertTitled("Could not load the list of models");
+    expect(modelsAlert).toHaveTextContent("this server needs an API key");
+    expect(within(modelsAlert).getByLabelText("API key")).toBeInTheDocument();
+    // Sending the same request again without a key would only be refused again.
+    expect(within(modelsAlert).queryByRole("button", { name: "Try again" })).not.toBeInTheDocument();
+
+    await user.upload(screen.getByLabelText("Choose a photo"), dogPhoto());
+    let detectAlert = await alertTitled("Detection failed");
+    await user.type(within(detectAlert).getByLabelText("API key"), "not-the-key");
+    await user.click(within(detectAlert).getByRole("button", { name: "Save and try again" }));
+    await waitFor(() => expect(detectCalls()).toHaveLength(2));
+    detectAlert = await alertTitled("Detection failed");
+    expect(detectAlert).toHaveTextContent("the API key is not valid");
+
+    await user.type(within(detectAlert).getByLabelText("API key"), "key-one");
+    await user.click(within(detectAlert).getByRole("button", { name: "Save and try again" }));
+    await screen.findByRole("table", { name: "Detections" });
+    expect(boxes()).toHaveLength(5);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    // The list of models came back with the new key, without being asked.
+    expect(screen.getByRole("option", { name: /centernet/ })).toBeInTheDocument();
+    expect(detectCalls().map(([, init]) => new Headers(init!.headers).get("X-API-Key"))).toEqual([null, "not-the-key", "key-one"]);
+    expect(detectCalls().map(([, init]) => ((init!.body as FormData).get("image") as File).name)).toEqual(["dog.jpg", "dog.jpg", "dog.jpg"]);
   });
 
   it.each([

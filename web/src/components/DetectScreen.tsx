@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { isRetryable, type DetectParams } from "../api";
+import { isApiKeyRefused, isRetryable, type DetectParams } from "../api";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
 import { renderAnnotatedPng } from "../lib/annotate";
@@ -140,7 +140,11 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
             title="Detection failed"
             error={state.error}
             onClose={detection.reset}
-            onRetry={photo && isRetryable(state.error) ? () => void detection.run(photo.file, state.params) : undefined}
+            onRetry={
+              photo && (isRetryable(state.error) || isApiKeyRefused(state.error))
+                ? () => void detection.run(photo.file, state.params)
+                : undefined
+            }
           />
         )}
         {downloadProblem && (

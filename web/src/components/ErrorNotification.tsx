@@ -1,4 +1,6 @@
-import type { ApiError } from "../api";
+import { isApiKeyRefused, type ApiError } from "../api";
+import { useApiKey } from "../hooks/useApiKey";
+import { ApiKeyForm } from "./ApiKeyForm";
 
 interface Props {
   /** What the user was doing, e.g. "Detection failed". */
@@ -10,10 +12,15 @@ interface Props {
   tone?: "danger" | "warning";
 }
 
-/** A failure shown where the user looks, with the server's own message and the request id to quote. */
+/**
+ * A failure shown where the user looks, with the server's own message and the request id to quote.
+ * A request refused for want of the API key comes with a field for the key, which retries once saved.
+ */
 export function ErrorNotification({ title, error, onClose, onRetry, tone = "danger" }: Props) {
   const status = "status" in error ? error.status : null;
   const requestId = "requestId" in error ? error.requestId : null;
+  const keyRefused = "status" in error && isApiKeyRefused(error);
+  const savedKey = useApiKey();
   return (
     <div className={`notification is-${tone} is-light`} role="alert">
       {onClose && <button type="button" className="delete" aria-label="Dismiss" onClick={onClose} />}
@@ -26,7 +33,14 @@ export function ErrorNotification({ title, error, onClose, onRetry, tone = "dang
           {requestId && <>request id <code>{requestId}</code></>}
         </p>
       )}
-      {onRetry && (
+      {keyRefused && (
+        <div className="mt-3">
+          <ApiKeyForm submitLabel={onRetry ? "Save and try again" : "Save the key"} onSaved={onRetry ?? onClose} />
+          <p className="help">This browser keeps the key until you forget it under “API key” at the top.</p>
+        </div>
+      )}
+      {/* Without a key there is nothing to retry with; one saved elsewhere on the page may do. */}
+      {onRetry && (!keyRefused || savedKey) && (
         <button type="button" className={`button is-small is-${tone} mt-2`} onClick={onRetry}>
           Try again
         </button>

@@ -1,9 +1,10 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoredImageSummary } from "../api";
 import { installFakeServer, type FakeServer } from "../test/fakeServer";
-import { jsonResponse, MODELS, STORED_DOG } from "../test/fixtures";
+import { saveApiKey } from "../lib/apiKey";
+import { errorResponse, jsonResponse, MODELS, STORED_DOG } from "../test/fixtures";
 import { HistoryScreen } from "./HistoryScreen";
 
 let server: FakeServer;
@@ -57,5 +58,23 @@ describe("HistoryScreen", () => {
     server.on("GET", "/api/v1/images", () => jsonResponse({ items: [], total: 0, page: 1, per_page: 12 }));
     render(<HistoryScreen query={new URLSearchParams()} />);
     expect(await screen.findByTestId("history-empty")).toHaveTextContent("switch on “Keep for review”");
+  });
+
+  it("fetches each kept photo with the API key, since an <img> pointed at the API could not send it", async () => {
+    saveApiKey("key-one");
+    server.on("GET", "/api/v1/images", () => jsonResponse({ items: [summary(31, true)], total: 1, page: 1, per_page: 12 }));
+    server.on("GET", "/api/v1/images/31/file", ({ init }) =>
+      new Headers(init.headers).get("X-API-Key") === "key-one"
+        ? new Response(new Uint8Array([0xff, 0xd8, 0xff]), { headers: { "Content-Type": "image/jpeg" } })
+        : errorResponse(401, "unauthorized", "the API key is not valid"),
+    );
+    URL.createObjectURL = vi.fn(() => "blob:photo-31");
+    URL.revokeObjectURL = vi.fn();
+    const { unmount } = render(<HistoryScreen query={new URLSearchParams()} />);
+
+    await waitFor(() => expect(screen.getByAltText("Photo #31")).toHaveAttribute("src", "blob:photo-31"));
+    expect(vi.mocked(URL.createObjectURL).mock.calls[0][0]).toMatchObject({ type: "image/jpeg", size: 3 });
+    unmount();
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith("blob:photo-31");
   });
 });

@@ -6,6 +6,7 @@ import { formatDate } from "../lib/format";
 import { ErrorNotification } from "./ErrorNotification";
 import { Pagination } from "./Pagination";
 import { ReviewStateTag } from "./ReviewStateTag";
+import { StoredPhoto } from "./StoredPhoto";
 
 export const PHOTOS_PER_PAGE = 12;
 
@@ -145,7 +146,7 @@ export function HistoryScreen({ query }: Props) {
               <a className="card is-block photo-card" href={links.review(image.id)} data-testid={`photo-card-${image.id}`}>
                 <div className="card-image">
                   <figure className="image is-4by3 thumbnail">
-                    <img src={image.file_url} alt={`Photo #${image.id}`} loading="lazy" />
+                    <StoredPhoto fileUrl={image.file_url} alt={`Photo #${image.id}`} />
                   </figure>
                 </div>
                 <div className="card-content p-3">

@@ -19,6 +19,7 @@ import { ErrorNotification } from "./ErrorNotification";
 import { FeedbackList, type ReviewRow } from "./FeedbackList";
 import { ReviewStateTag } from "./ReviewStateTag";
 import { ScoreFilter } from "./ScoreFilter";
+import { StoredPhoto } from "./StoredPhoto";
 
 const DEFAULT_MIN_SCORE = 0.3;
 
@@ -214,7 +215,14 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
           </div>
           <figure className="photo-view">
             <div className="photo-frame">
-              <img ref={measure} src={image.file_url} width={image.width} height={image.height} alt={`Photo #${image.id}`} data-testid="photo" />
+              <StoredPhoto
+                ref={measure}
+                fileUrl={image.file_url}
+                width={image.width}
+                height={image.height}
+                alt={`Photo #${image.id}`}
+                data-testid="photo"
+              />
               {display && (
                 <BoxEditor
                   image={size}

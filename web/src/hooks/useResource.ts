@@ -1,6 +1,7 @@
 /** Loading something from the API when `key` changes, with the last good data kept while reloading. */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "../api";
+import { useApiKey } from "./useApiKey";
 
 export type ResourceState<T> =
   | { status: "loading"; data: T | null }
@@ -14,11 +15,13 @@ export function toApiError(cause: unknown): ApiError {
 
 /**
  * `load` runs on mount, whenever `key` changes, and on `reload()`; an answer that arrives after a newer
- * request started is dropped. `key` stands for everything `load` depends on.
+ * request started is dropped. `key` stands for everything `load` depends on. A new API key loads again
+ * too: what the old key was refused may now be allowed, and forgetting it may close it.
  */
 export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: string) {
   const [state, setState] = useState<ResourceState<T>>({ status: "loading", data: null });
   const [attempt, setAttempt] = useState(0);
+  const apiKey = useApiKey();
   const loader = useRef(load);
   loader.current = load;
 
@@ -34,7 +37,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: s
       },
     );
     return () => controller.abort();
-  }, [key, attempt]);
+  }, [key, attempt, apiKey]);
 
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
   /** Replace the data with a newer copy the caller already has, e.g. the answer to a write. */
