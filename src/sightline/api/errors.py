@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, g, jsonify
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..detection.images import ImageError
@@ -103,7 +103,19 @@ def input_error(error: crud.InputError) -> ApiError:
     return ApiError(422 if error.code in ("box_outside_image", "unknown_label") else 400, error.code, str(error))
 
 
+def _drain_unread_body(response: Response) -> Response:
+    """Read what is left of a request body the view refused before reading it (a bad parameter,
+    an unknown model): gunicorn drains at most 64 KB of it itself and otherwise closes the
+    connection, after a response that promised keep-alive, so the client's next request on it fails."""
+    length = request.content_length
+    if length and length <= current_app.config["MAX_CONTENT_LENGTH"]:
+        while request.stream.read(1 << 16):
+            pass
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(_drain_unread_body)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ImageError, _image_error)
