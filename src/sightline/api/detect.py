@@ -33,8 +33,8 @@ _DECODE_SLOTS = threading.BoundedSemaphore(2)
 
 
 @bp.post("/detect")
-@bp.arguments(DetectQueryIn, location="query")
-@bp.arguments(ImageUploadIn, location="files", content_type="multipart/form-data")
+@bp.arguments(DetectQueryIn(), location="query")
+@bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
 @bp.doc(**_RAW_BODY_DOC)
 @bp.alt_response(200, schema=DetectOut, success=True, description="the objects found")
 @bp.errors(413, 415, 422, 503)
@@ -62,8 +62,8 @@ def detect(params: dict, upload: dict):
 
 
 @bp.post("/detect/batch")
-@bp.arguments(DetectQueryIn, location="query")
-@bp.arguments(ImagesUploadIn, location="files", content_type="multipart/form-data")
+@bp.arguments(DetectQueryIn(), location="query")
+@bp.arguments(ImagesUploadIn(), location="files", content_type="multipart/form-data")
 @bp.alt_response(200, schema=DetectBatchOut, success=True, description="one result per photo, in order")
 @bp.errors(413, 415, 422, 503)
 def detect_batch(params: dict, upload: dict):

@@ -26,7 +26,7 @@ def _load(session, evaluation_id: int):
 
 
 @bp.post("/evaluations")
-@bp.arguments(EvaluationIn)
+@bp.arguments(EvaluationIn())
 @bp.alt_response(202, schema=EvaluationOut, success=True, description="queued; follow its Location")
 @bp.errors(404, 409, 422)
 def start_evaluation(body: dict):
@@ -70,7 +70,7 @@ def get_evaluation(evaluation_id: int):
 
 
 @bp.post("/evaluations/<int:evaluation_id>/promote")
-@bp.arguments(PromoteIn)
+@bp.arguments(PromoteIn())
 @bp.doc(security=[{"AdminKey": []}])
 @bp.alt_response(200, schema=PromoteOut, success=True, description="the new default model")
 @bp.errors(403, 404, 409)

@@ -23,7 +23,7 @@ def _first_model(image) -> str | None:
 
 
 @bp.post("/images/<int:image_id>/feedback")
-@bp.arguments(ImageFeedbackIn)
+@bp.arguments(ImageFeedbackIn())
 @bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record with the feedback")
 @bp.errors(404, 422)
 def submit_feedback(body: dict, image_id: int):
@@ -68,7 +68,7 @@ def submit_feedback(body: dict, image_id: int):
 
 
 @bp.put("/detections/<int:detection_id>/feedback")
-@bp.arguments(FeedbackIn)
+@bp.arguments(FeedbackIn())
 @bp.alt_response(200, schema=DetectionFeedbackOut, success=True, description="the recorded feedback")
 @bp.errors(404, 422)
 def set_feedback(body: dict, detection_id: int):
@@ -98,7 +98,7 @@ def clear_feedback(detection_id: int):
 
 
 @bp.post("/images/<int:image_id>/missed")
-@bp.arguments(MissedIn)
+@bp.arguments(MissedIn())
 @bp.alt_response(201, schema=MissedOut, success=True, description="the added object")
 @bp.errors(404, 422)
 def add_missed(body: dict, image_id: int):

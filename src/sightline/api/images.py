@@ -34,7 +34,7 @@ bp = Blueprint("images", __name__, url_prefix="/api/v1", description="Stored pho
 
 
 @bp.get("/images")
-@bp.arguments(ImageListQueryIn, location="query")
+@bp.arguments(ImageListQueryIn(), location="query")
 @bp.alt_response(200, schema=ImagePageOut, success=True, description="a page of stored photos")
 def list_images(query: dict):
     """Stored photos, newest first, a page at a time; filter by review state, label or model."""
@@ -51,8 +51,8 @@ def list_images(query: dict):
 
 
 @bp.post("/images")
-@bp.arguments(DetectQueryIn, location="query")
-@bp.arguments(ImageUploadIn, location="files", content_type="multipart/form-data")
+@bp.arguments(DetectQueryIn(), location="query")
+@bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
 @bp.alt_response(201, schema=ImageOut, success=True, description="the stored photo with its prediction")
 @bp.errors(413, 415, 422, 503)
 def upload_image(params: dict, upload: dict):
@@ -102,7 +102,7 @@ def get_image_file(image_id: int):
 
 
 @bp.put("/images/<int:image_id>/review")
-@bp.arguments(ReviewIn)
+@bp.arguments(ReviewIn())
 @bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record")
 @bp.errors(404)
 def set_review(body: dict, image_id: int):
@@ -128,7 +128,7 @@ def delete_image(image_id: int):
 
 
 @bp.post("/images/<int:image_id>/predictions")
-@bp.arguments(RerunIn)
+@bp.arguments(RerunIn())
 @bp.alt_response(201, schema=PredictionOut, success=True, description="the new prediction")
 @bp.errors(404, 422, 503)
 def rerun(body: dict, image_id: int):

@@ -49,7 +49,7 @@ def get_default_model():
 
 @bp.put("/models/default")
 @admin_required
-@bp.arguments(DefaultModelIn)
+@bp.arguments(DefaultModelIn())
 @bp.doc(security=[{"AdminKey": []}])
 @bp.alt_response(200, schema=ModelOut, success=True, description="the new default model")
 @bp.errors(403)
