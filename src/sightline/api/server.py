@@ -6,9 +6,9 @@ How concurrent requests share the machine, chosen with bench/serve.py on the 2-c
 - One gunicorn worker per core, each with its own models and one forward pass at a time per model
   (`inference.py`). A pass that has the machine to itself runs on every core; one that starts
   while another worker's pass is running runs on one core (`detection/sharing.py`). A lone
-  request thus gets the two-core latency (HTTP p50 1.12-1.15x the in-process p50) and a loaded
-  server the single-core passes' better CPU use per photo (0.89-0.92x the best in-process
-  throughput at concurrency 8).
+  request thus gets the two-core latency (HTTP p50 1.13-1.15x the best in-process p50 over three
+  rounds) and a loaded server the single-core passes' better CPU use per photo (0.87-0.90x the
+  best in-process throughput at concurrency 8; the rest is gunicorn's and Flask's Python).
 - Fixed layouts each lost one target: every pass on every core gave 0.81-0.86x throughput (two
   passes of two threads fight over two cores); one core per pass gave a lone request a p50 of
   1.90x. Rejected besides: one worker running two-thread passes behind a lock (13-15 photos/s), the
