@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from api_fixtures import ADMIN_KEY
 from sightline.evaluation import coco
@@ -367,3 +368,35 @@ def test_datasets_lists_reviewed_photos_and_imports(
 
     listed = lifecycle_client.get("/api/v1/datasets").json
     assert listed["items"] == [{"name": "reviewed", "images": 1}, {"name": "samples", "images": 8}]
+
+
+def test_listing_by_source_and_dataset(lifecycle_client, photos, database_url, tmp_path) -> None:
+    # The dog photo is imported first and uploaded later: stored once, it is then in both.
+    imported = []
+    for name in ("dog", "horses"):
+        with Image.open(io.BytesIO(photos[name])) as picture:
+            imported.append(coco.CocoImage(f"{name}.jpg", photos[name], picture.width, picture.height))
+    storage = Storage.open(database_url, tmp_path / "images")
+    with storage.writing() as (session, files):
+        dog, horses = (
+            member.image_id
+            for member in coco.import_dataset(session=session, files=files, name="pets", images=imported).images
+        )
+    storage.close()
+    assert upload(lifecycle_client, photos["dog"]).json["id"] == dog
+
+    def listed(query: str) -> tuple[int, list[int]]:
+        page = lifecycle_client.get(f"/api/v1/images?{query}").json
+        return page["total"], [item["id"] for item in page["items"]]
+
+    assert listed("source=uploads") == (1, [dog])
+    assert listed("source=datasets") == listed("dataset=pets") == listed("") == (2, [horses, dog])
+    assert listed("source=uploads&dataset=pets") == (1, [dog])
+
+    unknown = lifecycle_client.get("/api/v1/images?dataset=cats")
+    assert unknown.status_code == 404
+    assert unknown.json["error"]["code"] == "unknown_dataset"
+    assert unknown.json["error"]["message"] == "no dataset named 'cats' (imported datasets: pets)"
+    bad = lifecycle_client.get("/api/v1/images?source=imports")
+    assert (bad.status_code, bad.json["error"]["code"]) == (400, "bad_parameter")
+    assert "source: Must be one of: uploads, datasets" in bad.json["error"]["message"]

@@ -261,6 +261,8 @@ def test_listing_pages_and_filters(storage: Storage) -> None:
         assert (page.total, [image.id for image in page.items]) == (3, [first])
         with pytest.raises(crud.InputError, match="per_page"):
             crud.list_images(session=session, per_page=1000)
+        with pytest.raises(crud.InputError, match="source must be one of uploads, datasets"):
+            crud.list_images(session=session, source="imports")
 
 
 def test_share_of_detections_marked_correct_per_model_class_and_day(storage: Storage) -> None:

@@ -102,7 +102,11 @@ test("marks boxes right and wrong, relabels, fixes a corner, draws a missed obje
 });
 
 test("finds the reviewed photo in the history, by its review state", async ({ page }, testInfo) => {
+  // The history shows the uploads unless told otherwise, and the kept photos are uploads.
+  const listed = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/images");
   await page.goto("/#/history");
+  expect(new URL((await listed).url()).searchParams.get("source")).toBe("uploads");
+  await expect(page.getByLabel("Photos", { exact: true })).toHaveValue("");
   await expect(page.getByTestId(`photo-card-${kept[0]}`)).toContainText("Reviewed");
   await expect(page.getByTestId(`photo-card-${kept[1]}`)).toContainText("To review");
   await saveScreenshot(page, testInfo, "history-1-all");

@@ -269,12 +269,19 @@ export interface StoredImage extends Omit<StoredImageSummary, "models"> {
   missed_objects: MissedObject[];
 }
 
+/** "uploads": photos sent to the API (they have a prediction); "datasets": photos in an imported dataset. */
+export type ImageSource = "uploads" | "datasets";
+
 export interface ImageQuery {
   page?: number;
   perPage?: number;
   reviewed?: boolean;
   label?: string;
   model?: string;
+  /** Every stored photo when absent. */
+  source?: ImageSource;
+  /** The photos of one imported dataset, by name. */
+  dataset?: string;
 }
 
 /** Stored photos, newest first, one page at a time. */
@@ -285,6 +292,8 @@ export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promis
     reviewed: query.reviewed,
     label: query.label,
     model: query.model,
+    source: query.source,
+    dataset: query.dataset,
   });
   return request(`/images${search}`, { signal });
 }
@@ -359,6 +368,9 @@ export interface Dataset {
   name: string;
   images: number;
 }
+
+/** The first dataset `listDatasets` gives: the reviewed photos, which is no imported dataset. */
+export const REVIEWED_DATASET = "reviewed";
 
 export function listDatasets(signal?: AbortSignal): Promise<Page<Dataset>> {
   return request("/datasets", { signal });

@@ -36,8 +36,9 @@ bp = Blueprint("images", __name__, url_prefix="/api/v1", description="Stored pho
 @bp.get("/images")
 @bp.arguments(ImageListQueryIn(), location="query")
 @bp.alt_response(200, schema=ImagePageOut, success=True, description="a page of stored photos")
+@bp.errors(404)
 def list_images(query: dict):
-    """Stored photos, newest first, a page at a time; filter by review state, label or model."""
+    """Stored photos, newest first, a page at a time; filter by source or dataset, review state, label or model."""
     with current_storage().sessions() as session:
         page = crud.list_images(session=session, **query)
         return jsonify(

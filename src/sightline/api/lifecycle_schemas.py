@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..storage.crud import MAX_PAGE, MAX_PAGE_SIZE
+from ..storage.crud import IMAGE_SOURCES, MAX_PAGE, MAX_PAGE_SIZE
 from ..storage.models import Verdict
 from .schemas import BoxOut, ModelRefOut
 
@@ -22,6 +22,20 @@ class ImageListQueryIn(Schema):
     reviewed = fields.Boolean(metadata={"description": "only reviewed (true) or unreviewed (false) photos"})
     label = fields.String(metadata={"description": "photos where a model or a user named this class"})
     model = fields.String(metadata={"description": "photos with a prediction by this model"})
+    source = fields.String(
+        validate=validate.OneOf(IMAGE_SOURCES),
+        metadata={
+            "description": "where the photos come from: `uploads`, those sent to the API (they have a prediction; "
+            "a dataset photo also uploaded is one), or `datasets`, those in an imported dataset; "
+            "all stored photos when absent"
+        },
+    )
+    dataset = fields.String(
+        metadata={
+            "description": "photos of the imported dataset of this name, as GET /api/v1/datasets lists it "
+            "(`reviewed` is none: use reviewed=true); 404 if there is none"
+        }
+    )
 
 
 class ReviewIn(Schema):

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..detection.detections import Detections
 from .models import (
+    Dataset,
+    DatasetImage,
     Detection,
     Evaluation,
     EvaluationResult,
@@ -40,6 +42,8 @@ MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10**6
 DEFAULT_MODEL_KEY = "default_model"
+# Where listed photos come from (see `list_images`); none means every stored photo.
+IMAGE_SOURCES = ("uploads", "datasets")
 # A running evaluation reports after every batch of images, a few seconds apart at most.
 ABANDONED_AFTER = timedelta(minutes=2)
 
@@ -120,11 +124,34 @@ def list_images(
     reviewed: bool | None = None,
     label: str | None = None,
     model: str | None = None,
+    source: str | None = None,
+    dataset: str | None = None,
 ) -> ImagePage:
-    """Newest first. `label`: a model or the user named that class on the image; `model`: it has a prediction by it."""
+    """Newest first. `label`: a model or the user named that class on the image; `model`: it has a prediction by it.
+
+    `source` "uploads": photos with a prediction. A photo sent to the API is stored with its
+    prediction and COCO import stores none, so a photo only imported is left out, and one imported
+    and also uploaded (the same bytes, stored once) is in; so is an imported one a model was re-run
+    on. "datasets": photos in an imported dataset; `dataset`: those of the one so named. The
+    filters combine.
+    """
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise InputError("bad_paging", f"page must be 1 to {MAX_PAGE} and per_page 1 to {MAX_PAGE_SIZE}")
+    if source is not None and source not in IMAGE_SOURCES:
+        raise InputError("bad_source", f"source must be one of {', '.join(IMAGE_SOURCES)}, got {source!r}")
     query: Select = select(StoredImage)
+    if source == "uploads":
+        query = query.where(exists().where(Prediction.image_id == StoredImage.id))
+    elif source == "datasets":
+        query = query.where(exists().where(DatasetImage.image_id == StoredImage.id))
+    if dataset is not None:
+        dataset_id = session.scalar(select(Dataset.id).where(Dataset.name == dataset))
+        if dataset_id is None:
+            imported = ", ".join(session.scalars(select(Dataset.name).order_by(Dataset.name))) or "none"
+            raise NotFoundError("dataset", dataset, f"imported datasets: {imported}")
+        query = query.where(
+            exists().where(DatasetImage.image_id == StoredImage.id, DatasetImage.dataset_id == dataset_id)
+        )
     if reviewed is not None:
         state = ReviewState.REVIEWED if reviewed else ReviewState.UNREVIEWED
         query = query.where(StoredImage.review_state == state)

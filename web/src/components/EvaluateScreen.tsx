@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Evaluation } from "../api";
+import { REVIEWED_DATASET, type Evaluation } from "../api";
 import { useEvaluationActions } from "../hooks/useEvaluationActions";
 import { useDatasets, useEvaluation, useEvaluations } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
@@ -26,7 +26,7 @@ export function EvaluateScreen() {
   const evaluations = useEvaluations();
   const actions = useEvaluationActions();
   const [chosenModels, setChosenModels] = useState<string[] | null>(null);
-  const [dataset, setDataset] = useState("reviewed");
+  const [dataset, setDataset] = useState(REVIEWED_DATASET);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [promoted, setPromoted] = useState<string | null>(null);
 

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoredImageSummary } from "../api";
@@ -17,8 +17,20 @@ function summary(id: number, reviewed: boolean): StoredImageSummary {
 beforeEach(() => {
   server = installFakeServer();
   server.on("GET", "/api/v1/models", () => jsonResponse({ items: MODELS, total: MODELS.length }));
+  server.on("GET", "/api/v1/datasets", () =>
+    jsonResponse({ items: [{ name: "reviewed", images: 1 }, { name: "pets", images: 2 }], total: 2 }),
+  );
   window.location.hash = "#/history";
 });
+
+/** The query the screen put in the address, as the app would hand it back on the next render. */
+function addressQuery(): URLSearchParams {
+  return new URLSearchParams(window.location.hash.split("?")[1] ?? "");
+}
+
+function imageListRequests(): string[] {
+  return server.requests.map((r) => r.call).filter((call) => call.startsWith("GET /api/v1/images?"));
+}
 afterEach(() => vi.unstubAllGlobals());
 
 describe("HistoryScreen", () => {
@@ -31,7 +43,9 @@ describe("HistoryScreen", () => {
     expect(await screen.findByTestId("photo-card-31")).toHaveTextContent("Reviewed");
     expect(screen.getByTestId("photo-card-30")).toHaveTextContent("To review");
     expect(screen.getByTestId("photo-card-30")).toHaveAttribute("href", "#/images/30");
-    expect(server.requests.map((r) => r.call)).toContain("GET /api/v1/images?page=2&per_page=12&reviewed=false&model=nanodet");
+    expect(server.requests.map((r) => r.call)).toContain(
+      "GET /api/v1/images?page=2&per_page=12&reviewed=false&model=nanodet&source=uploads",
+    );
     expect(screen.getByTestId("history-total")).toHaveTextContent("26 photos");
 
     // 26 photos at 12 a page: three pages, this the second, the filters kept in every link.
@@ -52,6 +66,34 @@ describe("HistoryScreen", () => {
     const label = screen.getByLabelText("Class");
     await user.type(label, "dog{Enter}");
     expect(window.location.hash).toBe("#/history?label=dog");
+  });
+
+  it("shows the uploads unless the photos select picks all photos or one imported dataset", async () => {
+    server.on("GET", "/api/v1/images", () => jsonResponse({ items: [summary(31, false)], total: 1, page: 1, per_page: 12 }));
+    const user = userEvent.setup();
+    const { rerender } = render(<HistoryScreen query={new URLSearchParams("reviewed=false")} />);
+    await screen.findByTestId("photo-card-31");
+    expect(imageListRequests()).toEqual(["GET /api/v1/images?page=1&per_page=12&reviewed=false&source=uploads"]);
+
+    // The reviewed photos are no imported dataset: the review state filter shows them.
+    const photos = screen.getByLabelText("Photos");
+    await within(photos).findByRole("option", { name: "pets" });
+    expect(within(photos).getAllByRole("option").map((option) => option.textContent)).toEqual(["Uploads", "All photos", "pets"]);
+
+    await user.selectOptions(photos, "pets");
+    expect(window.location.hash).toBe("#/history?reviewed=false&dataset=pets");
+    rerender(<HistoryScreen query={addressQuery()} />);
+    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false&dataset=pets"));
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Photos of dataset pets");
+
+    await user.selectOptions(screen.getByLabelText("Photos"), "All photos");
+    expect(window.location.hash).toBe("#/history?reviewed=false&source=all");
+    rerender(<HistoryScreen query={addressQuery()} />);
+    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false"));
+    expect(screen.getByLabelText("Photos")).toHaveValue("all");
+
+    await user.selectOptions(screen.getByLabelText("Photos"), "Uploads");
+    expect(window.location.hash).toBe("#/history?reviewed=false");
   });
 
   it("says how to get photos here when none are kept", async () => {

@@ -1,5 +1,5 @@
-import type { ImageQuery } from "../api";
-import { useImages } from "../hooks/useLifecycle";
+import { REVIEWED_DATASET, type ImageQuery } from "../api";
+import { useDatasets, useImages } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
 import { links } from "../hooks/useRoute";
 import { formatDate } from "../lib/format";
@@ -9,13 +9,24 @@ import { ReviewStateTag } from "./ReviewStateTag";
 import { StoredPhoto } from "./StoredPhoto";
 
 export const PHOTOS_PER_PAGE = 12;
+/** The address's `source` for every stored photo; without it the screen shows the uploads. */
+const ALL_PHOTOS = "all";
+// Prefixes a dataset's name in the photos select, so that no name can pass for the "All photos" choice.
+const DATASET_CHOICE = "dataset:";
 
 interface Props {
-  /** The filters and page, from the address: reviewed=true|false, label, model, page. */
+  /** The filters and page, from the address: source=all or dataset, reviewed=true|false, label, model, page. */
   query: URLSearchParams;
 }
 
-/** The photos kept for review, newest first, as thumbnails with their review state; filters and pages. */
+/** Which photos the address asks for: one imported dataset, all of them (source=all), or else the uploads. */
+function photoSource(query: URLSearchParams): Pick<ImageQuery, "source" | "dataset"> {
+  const dataset = query.get("dataset");
+  if (dataset) return { dataset };
+  return query.get("source") === ALL_PHOTOS ? {} : { source: "uploads" };
+}
+
+/** The kept photos (or all, or one imported dataset's), newest first, with their review state; filters and pages. */
 export function HistoryScreen({ query }: Props) {
   const page = Math.max(1, Number(query.get("page")) || 1);
   const reviewed = query.get("reviewed");
@@ -25,11 +36,22 @@ export function HistoryScreen({ query }: Props) {
     reviewed: reviewed === "true" ? true : reviewed === "false" ? false : undefined,
     label: query.get("label") || undefined,
     model: query.get("model") || undefined,
+    ...photoSource(query),
   };
   const images = useImages(filters);
   const models = useModels();
   const modelList = models.state.data?.models ?? [];
   const classes = [...new Set(modelList.flatMap((m) => m.classes))].sort();
+  const datasets = useDatasets();
+  // An unknown name from the address stays selectable, so the select shows what the error is about.
+  const datasetNames = [
+    ...new Set([
+      ...(datasets.state.data?.items ?? []).map((d) => d.name).filter((name) => name !== REVIEWED_DATASET),
+      ...(filters.dataset ? [filters.dataset] : []),
+    ]),
+  ];
+  const sourceChoice = filters.dataset ? DATASET_CHOICE + filters.dataset : filters.source ? "" : ALL_PHOTOS;
+  const narrowed = filters.reviewed !== undefined || Boolean(filters.label || filters.model);
 
   // Every change of filter goes through the address, so the browser's back button undoes it.
   const go = (changes: Record<string, string | undefined>, keepPage = false) => {
@@ -41,6 +63,10 @@ export function HistoryScreen({ query }: Props) {
     if (!keepPage) next.delete("page");
     window.location.hash = links.history(next);
   };
+  const chooseSource = (choice: string) =>
+    choice.startsWith(DATASET_CHOICE)
+      ? go({ source: undefined, dataset: choice.slice(DATASET_CHOICE.length) })
+      : go({ source: choice || undefined, dataset: undefined });
   const pageHref = (n: number) => {
     const next = new URLSearchParams(query);
     next.set("page", String(n));
@@ -54,7 +80,7 @@ export function HistoryScreen({ query }: Props) {
     <section aria-labelledby="history-title">
       <div className="is-flex is-justify-content-space-between is-align-items-baseline is-flex-wrap-wrap mb-4">
         <h1 className="title is-4 mb-2" id="history-title">
-          Photos kept for review
+          {filters.dataset ? `Photos of dataset ${filters.dataset}` : filters.source ? "Photos kept for review" : "All stored photos"}
         </h1>
         {data && (
           <p className="has-text-grey" data-testid="history-total">
@@ -65,6 +91,26 @@ export function HistoryScreen({ query }: Props) {
 
       <form className="box" role="search" aria-label="Filter photos" onSubmit={(event) => event.preventDefault()}>
         <div className="field is-grouped is-grouped-multiline">
+          <div className="control">
+            <label className="label is-small" htmlFor="filter-source">
+              Photos
+            </label>
+            <div className="select is-small">
+              <select id="filter-source" value={sourceChoice} onChange={(event) => chooseSource(event.target.value)}>
+                <option value="">Uploads</option>
+                <option value={ALL_PHOTOS}>All photos</option>
+                {datasetNames.length > 0 && (
+                  <optgroup label="Imported datasets">
+                    {datasetNames.map((name) => (
+                      <option key={name} value={DATASET_CHOICE + name}>
+                        {name}
+                      </option>
+                    ))}
+                  </optgroup>
+                )}
+              </select>
+            </div>
+          </div>
           <div className="control">
             <label className="label is-small" htmlFor="filter-review">
               Review state
@@ -116,7 +162,7 @@ export function HistoryScreen({ query }: Props) {
               </select>
             </div>
           </div>
-          {(filters.reviewed !== undefined || filters.label || filters.model) && (
+          {(narrowed || sourceChoice !== "") && (
             <div className="control is-align-self-flex-end">
               <a className="button is-small is-text" href={links.history()}>
                 Clear filters
@@ -133,9 +179,11 @@ export function HistoryScreen({ query }: Props) {
 
       {data && data.items.length === 0 && (
         <div className="notification is-light" data-testid="history-empty">
-          {filters.reviewed !== undefined || filters.label || filters.model
-            ? "No kept photo matches these filters."
-            : "No photos kept yet. On the Detect screen, switch on “Keep for review” before choosing a photo."}
+          {narrowed
+            ? "No photo matches these filters."
+            : filters.dataset
+              ? "This dataset has no photos."
+              : "No photos kept yet. On the Detect screen, switch on “Keep for review” before choosing a photo."}
         </div>
       )}
 
