@@ -15,20 +15,23 @@ from __future__ import annotations
 import fcntl
 import os
 import struct
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-# struct flock on Linux (x86-64 and arm64): l_type, l_whence, l_start, l_len, l_pid, padding.
+# struct flock on Linux (x86-64 and arm64): l_type, l_whence, l_start, l_len, l_pid, padding. Other
+# systems lay it out differently; there each process only sees its own passes.
 _FLOCK = "hhqqi4x"
+_SHARES_LOCKS = sys.platform == "linux"
 
 
 class PassTracker:
     """Counts the passes running in this process, and those of other processes sharing `lock_file`."""
 
     def __init__(self, lock_file: Path | None = None) -> None:
-        self.lock_file = lock_file
+        self.lock_file = lock_file if _SHARES_LOCKS else None
         self._count = 0
         self._count_lock = threading.Lock()
         self._descriptor: int | None = None
