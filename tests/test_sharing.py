@@ -16,18 +16,20 @@ from sightline.detection.registry import ModelRegistry
 from sightline.detection.sharing import PassTracker
 
 
-def _hold_a_pass(lock_file: Path, started, release) -> None:
-    with PassTracker(lock_file).running():
+def _hold(lock_file: Path, what: str, started, release) -> None:
+    tracker = PassTracker(lock_file)
+    with tracker.running() if what == "pass" else tracker.busy():
         started.set()
         release.wait(30)
 
 
-@pytest.fixture
-def other_worker(tmp_path):
-    """Another process running a pass until `release` is set (or it is killed)."""
+@pytest.fixture(params=["pass"])
+def other_worker(request, tmp_path):
+    """Another process running a pass (or busy with a request: parametrize with "busy") until
+    `release` is set or it is killed."""
     context = multiprocessing.get_context("spawn")
     started, release = context.Event(), context.Event()
-    process = context.Process(target=_hold_a_pass, args=(tmp_path / "passes", started, release))
+    process = context.Process(target=_hold, args=(tmp_path / "passes", request.param, started, release))
     process.start()
     assert started.wait(30), "the other process never started its pass"
     yield process, release
@@ -46,6 +48,13 @@ def test_a_lone_pass_is_alone() -> None:
         assert alone
 
 
+def test_a_pass_beside_a_busy_request_of_its_own_process_is_alone(tmp_path) -> None:
+    # That request waits for the pass, or runs its pass on the same model lock afterwards.
+    tracker = PassTracker(tmp_path / "passes")
+    with tracker.busy(), tracker.running() as alone:
+        assert alone
+
+
 def test_a_pass_beside_another_in_the_same_process_is_not_alone() -> None:
     tracker = PassTracker()
     with tracker.running() as first, tracker.running() as second:
@@ -54,8 +63,10 @@ def test_a_pass_beside_another_in_the_same_process_is_not_alone() -> None:
         assert alone
 
 
-@pytest.mark.parametrize("ending", ["finished", "killed mid-pass"])
-def test_a_pass_sees_another_processs_pass_until_it_ends(tmp_path, other_worker, ending) -> None:
+@pytest.mark.parametrize("other_worker", ["pass", "busy"], indirect=True)
+@pytest.mark.parametrize("ending", ["finished", "killed"])
+def test_a_pass_sees_another_process_at_work_until_it_ends(tmp_path, other_worker, ending) -> None:
+    # "busy": decoding a photo or between two passes of a request, not in a pass itself.
     process, release = other_worker
     tracker = PassTracker(tmp_path / "passes")
     with tracker.running() as alone:

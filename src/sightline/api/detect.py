@@ -133,19 +133,21 @@ def _wants_storing(params: dict) -> bool:
 
 def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
     max_pixels = current_app.extensions["sightline.settings"].max_pixels
+    engine = current_engine()
     images: list[Image.Image] = []
     decode_ms: list[float] = []
-    for position, data in enumerate(uploads, start=1):
-        started = time.perf_counter()
-        with _DECODE_SLOTS:
-            try:
-                images.append(load_image(data, max_pixels))
-            except ImageError as error:
-                if len(uploads) == 1:
-                    raise
-                raise ImageError(error.reason, f"photo {position}: {error}") from error
-        decode_ms.append((time.perf_counter() - started) * 1000)
-    found = current_engine().detector.detect(spec.name, images, options)
+    with engine.busy():
+        for position, data in enumerate(uploads, start=1):
+            started = time.perf_counter()
+            with _DECODE_SLOTS:
+                try:
+                    images.append(load_image(data, max_pixels))
+                except ImageError as error:
+                    if len(uploads) == 1:
+                        raise
+                    raise ImageError(error.reason, f"photo {position}: {error}") from error
+            decode_ms.append((time.perf_counter() - started) * 1000)
+        found = engine.detector.detect(spec.name, images, options)
     g.detection_count = sum(len(result.detections) for result in found)
     stored = store_predictions(spec, options, list(zip(uploads, images, found, strict=True))) if store else None
     total_ms = (time.perf_counter() - g.started) * 1000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -56,6 +57,12 @@ class Engine:
     @property
     def default_model(self) -> str:
         return self._default.get()
+
+    def busy(self) -> contextlib.AbstractContextManager:
+        """Held while a request decodes and detects, so that other workers' passes meanwhile take one
+        core each and leave the rest to this one (detection/sharing.py)."""
+        passes = self.registry.passes
+        return passes.busy() if passes is not None else contextlib.nullcontext()
 
     def set_default_model(self, name: str) -> None:
         self.registry.spec(name)

@@ -5,16 +5,18 @@ How concurrent requests share the machine, chosen with bench/serve.py on the 2-c
 
 - One gunicorn worker per core, each with its own models and one forward pass at a time per model
   (`inference.py`). A pass that has the machine to itself runs on every core; one that starts
-  while another worker's pass is running runs on one core (`detection/sharing.py`). A lone
-  request thus gets the two-core latency (HTTP p50 1.13-1.15x the best in-process p50 over three
-  rounds) and a loaded server the single-core passes' better CPU use per photo (0.87-0.90x the
-  best in-process throughput at concurrency 8; the rest is gunicorn's and Flask's Python).
+  while another worker is busy with a request runs on one core (`detection/sharing.py`). A lone
+  request thus gets the two-core latency (HTTP p50 1.14-1.15x the best in-process p50, medians of
+  three rounds in two runs) and a loaded server the single-core passes' better CPU use per photo
+  (0.91-0.92x the best in-process throughput at concurrency 8; the rest is gunicorn's and Flask's
+  Python). Counting only other workers' passes, not their whole requests, gave 0.88x: a worker
+  between two passes let the other take both cores and contend with its next pass.
 - Fixed layouts each lost one target: every pass on every core gave 0.81-0.86x throughput (two
   passes of two threads fight over two cores); one core per pass gave a lone request a p50 of
-  1.90x. Rejected besides: one worker running two-thread passes behind a lock (13-15 photos/s), the
-  same with a micro-batching queue grouping waiting photos into one pass (15-17 photos/s: a batch
-  saved no CPU per photo), and one worker with two single-thread passes at once (0.75x: its Python
-  parts contend for the GIL).
+  1.77-1.90x. Rejected besides: one worker running two-thread passes behind a lock (13-15 photos/s),
+  the same with a micro-batching queue grouping waiting photos into one pass (15-17 photos/s: a
+  batch saved no CPU per photo), and one worker with two single-thread passes at once (0.75x: its
+  Python parts contend for the GIL).
 - ONNX Runtime's pool threads spin between the operators of a pass and sleep as soon as it ends
   (`detection/runtime.py`); spinning on after a pass took the cores the other worker needed.
 - OMP_WAIT_POLICY=PASSIVE: with OpenMP's default spin-waiting, a two-thread PyTorch pass took

@@ -31,7 +31,7 @@ class OnnxRuntimeForward:
     """Calls an ONNX Runtime session as if it were the module it was exported from. Thread-safe.
 
     Given a `PassTracker`, it keeps a second, single-thread session and runs a pass on it whenever
-    another pass is running on the machine (see sharing.py).
+    the pass does not have the machine to itself (see sharing.py).
     """
 
     def __init__(self, onnx_path: Path, threads: int = 0, passes: PassTracker | None = None) -> None:

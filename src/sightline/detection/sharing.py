@@ -2,12 +2,17 @@
 
 A lone request is fastest when its pass runs on all cores; under load, one core per pass wastes
 less CPU on handing work between threads, so more photos go through (bench/serve.py, see
-api/server.py). `PassTracker.running()` tells a pass which case it is in when it starts.
+api/server.py). `PassTracker.running()` tells a pass which case it is in when it starts: alone
+when no other pass runs in its process and no other process is busy with a detection.
 
-The server's worker processes see each other's passes through a lock file: each process that is
-running a pass holds a shared lock on it, and a pass asks the kernel whether another process holds
-one. The kernel drops a process's locks when it dies, so a worker killed mid-pass leaves nothing
-stale behind.
+"Busy" spans a whole request, decoding included, not only its pass (`PassTracker.busy()`): under
+load a worker between two passes is still busy, and a pass that took both cores in that gap would
+contend with the worker's next one (bench/serve.py: 0.91x against 0.93x of the best in-process
+throughput at concurrency 8 when only passes counted).
+
+The server's worker processes see each other through a lock file: a busy process holds a shared
+lock on it, and a pass asks the kernel whether another process holds one. The kernel drops a
+process's locks when it dies, so a worker killed mid-request leaves nothing stale behind.
 """
 
 from __future__ import annotations
@@ -28,30 +33,43 @@ _SHARES_LOCKS = sys.platform == "linux"
 
 
 class PassTracker:
-    """Counts the passes running in this process, and those of other processes sharing `lock_file`."""
+    """Counts this process's busy requests and passes, and sees other processes sharing `lock_file`."""
 
     def __init__(self, lock_file: Path | None = None) -> None:
         self.lock_file = lock_file if _SHARES_LOCKS else None
-        self._count = 0
+        self._busy = 0
+        self._passes = 0
         self._count_lock = threading.Lock()
         self._descriptor: int | None = None
         self._descriptor_pid = 0
 
     @contextmanager
-    def running(self) -> Iterator[bool]:
-        """Marks a pass as running for its duration; yields True when no other pass was running."""
+    def busy(self) -> Iterator[None]:
+        """Marks this process as working on a detection for the duration (other processes see it)."""
         with self._count_lock:
-            self._count += 1
-            alone_here = self._count == 1
-            if alone_here:
+            self._busy += 1
+            if self._busy == 1:
                 self._lock(fcntl.F_RDLCK)
         try:
-            yield alone_here and not self._other_process_running()
+            yield
         finally:
             with self._count_lock:
-                self._count -= 1
-                if self._count == 0:
+                self._busy -= 1
+                if self._busy == 0:
                     self._lock(fcntl.F_UNLCK)
+
+    @contextmanager
+    def running(self) -> Iterator[bool]:
+        """Marks a pass as running; yields True when no other pass runs here and no other process is busy."""
+        with self.busy():
+            with self._count_lock:
+                self._passes += 1
+                alone_here = self._passes == 1
+            try:
+                yield alone_here and not self._other_process_busy()
+            finally:
+                with self._count_lock:
+                    self._passes -= 1
 
     def _file(self) -> int | None:
         if self.lock_file is None:
@@ -67,7 +85,7 @@ class PassTracker:
         if descriptor is not None:
             fcntl.fcntl(descriptor, fcntl.F_SETLK, struct.pack(_FLOCK, kind, os.SEEK_SET, 0, 1, 0))
 
-    def _other_process_running(self) -> bool:
+    def _other_process_busy(self) -> bool:
         descriptor = self._file()
         if descriptor is None:
             return False
