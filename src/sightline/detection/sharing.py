@@ -7,8 +7,8 @@ when no other pass runs in its process and no other process is busy with a detec
 
 "Busy" spans a whole request, decoding included, not only its pass (`PassTracker.busy()`): under
 load a worker between two passes is still busy, and a pass that took both cores in that gap would
-contend with the worker's next one (bench/serve.py: 0.91x against 0.93x of the best in-process
-throughput at concurrency 8 when only passes counted).
+contend with the worker's next one (bench/serve.py, throughput at concurrency 8 against the best
+in-process: 0.88x when only passes counted, 0.91x-0.92x with whole requests).
 
 The server's worker processes see each other through a lock file: a busy process holds a shared
 lock on it, and a pass asks the kernel whether another process holds one. The kernel drops a

@@ -157,7 +157,7 @@ class FileSystemImageStore(ImageStore):
     def hashes(self) -> Iterator[str]:
         for folder in self.root.iterdir():
             if folder.is_dir() and len(folder.name) == 2:
-                yield from (path.name for path in folder.iterdir() if len(path.name) == 64)
+                yield from (path.name for path in folder.iterdir() if is_image_hash(path.name))
 
     def staged_images(self) -> Iterator[tuple[StagedImage, float]]:
         for staged_path in self._staging.iterdir():
