@@ -95,3 +95,60 @@ def test_a_bad_import_fails_with_the_problem_and_stores_nothing(run_cli, two_pho
     assert code == 1 and "annotation 1 has category_id 500, which is not in 'categories'" in err
     code, out, _ = run_cli("dataset", "list")
     assert out.split() == ["reviewed", "0", "images"]
+
+
+@pytest.fixture
+def photo_in_a_sub_folder(two_photos: Path, samples_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The two-photo COCO file with the dog under `sub/`, as datasets kept in folders name their files."""
+    images_dir = tmp_path / "photos"
+    (images_dir / "sub").mkdir(parents=True)
+    (images_dir / "sub" / "dog.jpg").write_bytes((samples_dir / "dog.jpg").read_bytes())
+    (images_dir / "horses.jpg").write_bytes((samples_dir / "horses.jpg").read_bytes())
+    document = json.loads(two_photos.read_text())
+    for entry in document["images"]:
+        if entry["file_name"] == "dog.jpg":
+            entry["file_name"] = "sub/dog.jpg"
+    two_photos.write_text(json.dumps(document))
+    return two_photos, images_dir
+
+
+def test_export_keeps_the_sub_folders_of_imported_file_names(run_cli, photo_in_a_sub_folder, tmp_path: Path) -> None:
+    annotations, images_dir = photo_in_a_sub_folder
+    assert run_cli("dataset", "import", str(annotations), str(images_dir), "--name", "pets")[0] == 0
+
+    code, _, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
+    assert code == 0, err
+    exported = json.loads((tmp_path / "out" / "annotations.json").read_text())
+    assert sorted(entry["file_name"] for entry in exported["images"]) == ["horses.jpg", "sub/dog.jpg"]
+    assert (tmp_path / "out" / "images" / "sub" / "dog.jpg").read_bytes() == (
+        images_dir / "sub" / "dog.jpg"
+    ).read_bytes()
+    code, out, err = run_cli(
+        "dataset", "import", str(tmp_path / "out" / "annotations.json"), str(tmp_path / "out" / "images")
+    )
+    assert (code, out.strip()) == (0, "dataset out: 2 images, 8 boxes (1 crowd region)"), err
+
+
+def test_an_export_that_fails_part_way_leaves_no_folder(
+    run_cli, two_photos: Path, samples_dir: Path, tmp_path: Path
+) -> None:
+    assert run_cli("dataset", "import", str(two_photos), str(samples_dir), "--name", "pets")[0] == 0
+    stored = sorted((tmp_path / "var" / "images").glob("??/*"))
+    assert len(stored) == 2
+    stored[-1].unlink()  # the second photo's file is gone: the export cannot finish
+
+    code, out, err = run_cli("dataset", "export", str(tmp_path / "exports" / "pets"), "--dataset", "pets")
+    assert code == 1 and out == "" and "is missing from" in err
+    assert list((tmp_path / "exports").iterdir()) == []
+
+
+def test_export_refuses_a_folder_that_already_holds_files(
+    run_cli, two_photos: Path, samples_dir: Path, tmp_path: Path
+) -> None:
+    assert run_cli("dataset", "import", str(two_photos), str(samples_dir), "--name", "pets")[0] == 0
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("keep me")
+
+    code, _, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
+    assert code == 1 and "already exists and is not an empty folder" in err
+    assert [path.name for path in (tmp_path / "out").iterdir()] == ["notes.txt"]

@@ -24,6 +24,7 @@ from ..storage import crud
 from ..storage.files import ImageStore
 from ..storage.models import Dataset, DatasetBox, DatasetImage
 from ..storage.transaction import FileChanges
+from .atomic_folder import atomic_folder, safe_member_path
 from .datasets import LabelledImage
 
 ANNOTATIONS_FILE = "annotations.json"
@@ -68,14 +69,18 @@ def to_coco(images: Sequence[LabelledImage], description: str = "Sightline datas
 
 
 def export_dataset(images: Sequence[LabelledImage], store: ImageStore, directory: Path, description: str) -> Path:
-    """Write DIRECTORY/annotations.json and DIRECTORY/images/<file_name>; returns the annotations path."""
-    image_dir = Path(directory) / IMAGES_FOLDER
-    image_dir.mkdir(parents=True, exist_ok=True)
-    for image in images:
-        (image_dir / image.file_name).write_bytes(store.read(image.sha256))
-    target = Path(directory) / ANNOTATIONS_FILE
-    target.write_text(json.dumps(to_coco(images, description), indent=1))
-    return target
+    """Write DIRECTORY/annotations.json and DIRECTORY/images/<file_name>, all or nothing; returns the annotations path.
+
+    A file name with folders (`sub/photo.jpg`, as an imported dataset may have) keeps them.
+    DIRECTORY must be new or empty (`ExportTargetError` otherwise).
+    """
+    with atomic_folder(directory) as staging:
+        image_dir = staging / IMAGES_FOLDER
+        image_dir.mkdir()
+        for image in images:
+            safe_member_path(image_dir, image.file_name).write_bytes(store.read(image.sha256))
+        (staging / ANNOTATIONS_FILE).write_text(json.dumps(to_coco(images, description), indent=1))
+    return Path(directory) / ANNOTATIONS_FILE
 
 
 @dataclass
