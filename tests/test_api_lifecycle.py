@@ -400,3 +400,55 @@ def test_listing_by_source_and_dataset(lifecycle_client, photos, database_url, t
     bad = lifecycle_client.get("/api/v1/images?source=imports")
     assert (bad.status_code, bad.json["error"]["code"]) == (400, "bad_parameter")
     assert "source: Must be one of: uploads, datasets" in bad.json["error"]["message"]
+
+
+def test_promoting_with_the_operating_point_sets_the_models_score_threshold(
+    make_lifecycle_app, photos, database_url, tmp_path, samples_dir
+) -> None:
+    storage = Storage.open(database_url, tmp_path / "images")
+    with storage.writing() as (session, files):
+        checked = coco.read_coco(samples_dir / "annotations.json", samples_dir, 50_000_000)
+        coco.import_dataset(session=session, files=files, name="samples", images=checked)
+    storage.close()
+    # Two workers of one server share its runtime folder; a restart starts with an empty one.
+    (tmp_path / "run").mkdir()
+    client = make_lifecycle_app(runtime_dir=tmp_path / "run").test_client()
+    other_worker = make_lifecycle_app(runtime_dir=tmp_path / "run").test_client()
+
+    def scores(**params) -> list[float]:
+        response = client.post("/api/v1/detect", data={"image": (io.BytesIO(photos["dog"]), "dog.jpg"), **params})
+        assert response.status_code == 200, response.json
+        return [d["score"] for d in response.json["detections"]]
+
+    assert min(scores()) >= 0.3  # no threshold chosen yet: the built-in 0.3
+    started = client.post("/api/v1/evaluations", json={"models": ["centernet"], "dataset": "samples"})
+    finished = wait_for(client, started.json["id"])
+    [result] = finished["results"]
+    point = result["operating_point"]
+    assert point["score_threshold"] != pytest.approx(0.3, abs=0.01) and 0 < point["f1"] < 1
+    assert len(result["curves"]["precision"]) == 101 and result["photo_errors"]
+    # A list of evaluations carries the operating point but not the curves and photos.
+    listed = client.get("/api/v1/evaluations").json["items"][0]["results"][0]
+    assert listed["operating_point"] == point and "curves" not in listed and "photo_errors" not in listed
+
+    promote = f"/api/v1/evaluations/{started.json['id']}/promote"
+    promoted = client.post(promote, json={"model": "centernet", "use_operating_point": True}, headers=ADMIN)
+    assert promoted.status_code == 200
+    assert promoted.json == {
+        "default_model": "centernet",
+        "evaluation_id": started.json["id"],
+        "score_threshold": point["score_threshold"],
+    }
+
+    for app_client in (client, other_worker, make_lifecycle_app().test_client()):  # now, and after a restart
+        client = app_client
+        default = scores()
+        assert default and min(default) >= point["score_threshold"] - 1e-4
+        # The page asks for everything above its own floor: an explicit threshold still wins.
+        floor = scores(score_threshold="0.05")
+        assert min(floor) < point["score_threshold"] and len(floor) > len(default)
+        assert min(scores(model="nanodet")) >= 0.3  # another model keeps its own threshold
+
+    # Promoting without it leaves the threshold as it was.
+    again = client.post(promote, json={"model": "centernet"}, headers=ADMIN)
+    assert again.json["score_threshold"] is None and min(scores()) >= point["score_threshold"] - 1e-4

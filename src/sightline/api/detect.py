@@ -95,8 +95,13 @@ def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
         class_ids = parse_classes(params.get("classes"), spec.categories)
     except OptionError as error:
         raise ApiError(400, "unknown_class", str(error)) from None
+    threshold = params.get("score_threshold")
+    if threshold is None:
+        threshold = engine.score_thresholds.get(spec.name)
+    if threshold is None:
+        threshold = DetectOptions.score_threshold
     options = DetectOptions(
-        score_threshold=params["score_threshold"],
+        score_threshold=threshold,
         iou_threshold=params["iou_threshold"],
         class_ids=class_ids,
         max_detections=params["max_detections"],

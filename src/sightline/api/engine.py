@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -46,11 +47,41 @@ class DefaultModel:
         os.replace(staging, self._path)  # atomic: a reader sees the old name or the new one
 
 
+class ScoreThresholds:
+    """Each model's score threshold for requests that give none, set when a model is promoted with its
+    operating point; shared by the workers through a file in the runtime directory, like `DefaultModel`."""
+
+    def __init__(self, runtime_dir: Path | None) -> None:
+        self._chosen: dict[str, float] = {}
+        self._path = runtime_dir / "score-thresholds.json" if runtime_dir else None
+
+    def get(self, model: str) -> float | None:
+        return self._read().get(model)
+
+    def set(self, model: str, threshold: float) -> None:
+        chosen = {**self._read(), model: threshold}
+        if self._path is None:
+            self._chosen = chosen
+            return
+        staging = self._path.with_name(f".score-thresholds.{os.getpid()}.{threading.get_ident()}")
+        staging.write_text(json.dumps(chosen))
+        os.replace(staging, self._path)
+
+    def _read(self) -> dict[str, float]:
+        if self._path is None:
+            return self._chosen
+        try:
+            return json.loads(self._path.read_text())
+        except FileNotFoundError:
+            return {}
+
+
 class Engine:
     def __init__(self, settings: Settings, on_pass: Callable[[str, float], None] | None = None) -> None:
         self.registry = ModelRegistry.from_settings(settings)
         self.detector = SerialDetector(self.registry, on_pass)
         self._default = DefaultModel(self.registry.default, settings.runtime_dir)
+        self.score_thresholds = ScoreThresholds(settings.runtime_dir)
         self._loading: set[str] = set()
         self._loading_lock = threading.Lock()
 

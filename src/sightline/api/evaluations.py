@@ -56,7 +56,7 @@ def list_evaluations():
     with current_storage().sessions() as session:
         crud.fail_abandoned_evaluations(session=session)
         session.commit()
-        items = [evaluation_to_json(evaluation) for evaluation in crud.list_evaluations(session=session)]
+        items = [evaluation_to_json(evaluation, detail=False) for evaluation in crud.list_evaluations(session=session)]
     return jsonify({"items": items, "total": len(items)})
 
 
@@ -76,7 +76,11 @@ def get_evaluation(evaluation_id: int):
 @bp.errors(403, 404, 409)
 @admin_required
 def promote(body: dict, evaluation_id: int):
-    """Make the evaluation's recommended model (or the one named) the default, now and after restarts (admin)."""
+    """Make the evaluation's recommended model (or the one named) the default, now and after restarts (admin).
+
+    With `use_operating_point`, detection requests with this model that give no `score_threshold`
+    then keep the boxes scoring at least the model's operating point in this evaluation.
+    """
     engine = current_engine()
     with current_storage().writing() as (session, _):
         evaluation = _load(session, evaluation_id)
@@ -85,12 +89,22 @@ def promote(body: dict, evaluation_id: int):
         name = body.get("model") or evaluation.recommended_model
         if name not in evaluation.models:
             raise ApiError(400, "model_not_evaluated", f"model {name!r} was not part of evaluation {evaluation_id}")
+        threshold = None
+        if body["use_operating_point"]:
+            [result] = [result for result in evaluation.results if result.model_name == name]
+            point = result.metrics.get("operating_point")
+            if point is None:
+                raise ApiError(409, "no_operating_point", f"model {name!r} found nothing in evaluation {evaluation_id}")
+            threshold = point["score_threshold"]
         try:
             engine.set_default_model(name)
         except UnknownModelError as error:
             raise ApiError(400, "unknown_model", str(error)) from None
         crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=name)
-    return jsonify({"default_model": name, "evaluation_id": evaluation_id})
+        if threshold is not None:
+            engine.score_thresholds.set(name, threshold)
+            crud.set_setting(session=session, key=crud.SCORE_THRESHOLD_KEY_PREFIX + name, value=repr(threshold))
+    return jsonify({"default_model": name, "evaluation_id": evaluation_id, "score_threshold": threshold})
 
 
 @bp.get("/datasets")

@@ -42,6 +42,10 @@ def init_app(app: Flask, settings: Settings, engine: Engine) -> None:
     app.extensions["sightline.evaluations"] = EvaluationWorker(storage, engine.registry, settings.max_pixels)
     with storage.sessions() as session:
         chosen = crud.get_setting(session=session, key=crud.DEFAULT_MODEL_KEY)
+        for spec in engine.registry.specs:
+            threshold = crud.get_setting(session=session, key=crud.SCORE_THRESHOLD_KEY_PREFIX + spec.name)
+            if threshold is not None:
+                engine.score_thresholds.set(spec.name, float(threshold))
     if chosen and chosen != engine.default_model:
         try:
             engine.set_default_model(chosen)

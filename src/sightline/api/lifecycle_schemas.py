@@ -79,6 +79,13 @@ class EvaluationIn(Schema):
 
 class PromoteIn(Schema):
     model = fields.String(metadata={"description": "the model to make the default (default: the recommended one)"})
+    use_operating_point = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also make the model's operating point in this evaluation (the score threshold with the "
+            "best F1) its score threshold for detection requests that give none"
+        },
+    )
 
 
 # Responses
@@ -151,6 +158,43 @@ class ProgressOut(Schema):
     total = fields.Integer(required=True)
 
 
+class OperatingPointOut(Schema):
+    score_threshold = fields.Float(required=True, metadata={"description": "keep detections scoring at least this"})
+    precision = fields.Float(required=True)
+    recall = fields.Float(required=True, allow_none=True)
+    f1 = fields.Float(required=True)
+    true_positives = fields.Integer(required=True)
+    false_positives = fields.Integer(required=True)
+    missed = fields.Integer(required=True)
+
+
+class CurvesOut(Schema):
+    iou = fields.Float(required=True, metadata={"description": "IoU at which a detection matches (0.5)"})
+    recall = fields.List(fields.Float(), required=True, metadata={"description": "COCO's 101 recall thresholds"})
+    precision = fields.List(
+        fields.Float(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "COCOeval's precision at each recall, averaged over the classes with ground truth"},
+    )
+    per_class = fields.Dict(keys=fields.String(), values=fields.List(fields.Float()), required=True)
+
+
+class ErrorBoxOut(Schema):
+    label = fields.String(required=True)
+    score = fields.Float(metadata={"description": "false positives only"})
+    box = fields.List(fields.Float(), required=True, metadata={"description": "[x1, y1, x2, y2] in pixels"})
+
+
+class PhotoErrorsOut(Schema):
+    image_id = fields.Integer(required=True)
+    file_name = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    false_positives = fields.List(fields.Nested(ErrorBoxOut), required=True)
+    missed = fields.List(fields.Nested(ErrorBoxOut), required=True)
+
+
 class ModelResultOut(Schema):
     model = fields.String(required=True)
     model_version = fields.String(required=True)
@@ -163,6 +207,18 @@ class ModelResultOut(Schema):
         metadata={"description": "map, map_50, map_75, map_small/medium/large, mar_1/10/100, mar_small/medium/large"},
     )
     per_class = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True), required=True)
+    operating_point = fields.Nested(
+        OperatingPointOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null when the model found nothing (or the evaluation predates operating points)"},
+    )
+    curves = fields.Nested(CurvesOut, allow_none=True, metadata={"description": "only for one evaluation, not a list"})
+    photo_errors = fields.List(
+        fields.Nested(PhotoErrorsOut),
+        allow_none=True,
+        metadata={"description": "photos with errors at the operating point, most first; only for one evaluation"},
+    )
 
 
 class ComparisonRowOut(Schema):
@@ -193,6 +249,11 @@ class EvaluationPageOut(Schema):
 class PromoteOut(Schema):
     default_model = fields.String(required=True)
     evaluation_id = fields.Integer(required=True)
+    score_threshold = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the model's score threshold now, when it was set; null when left as it was"},
+    )
 
 
 class DatasetOut(Schema):

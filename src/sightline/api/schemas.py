@@ -16,9 +16,11 @@ class DetectQueryIn(Schema):
 
     model = fields.String(metadata={"description": "model name (default: the server's default model)"})
     score_threshold = fields.Float(
-        load_default=_DEFAULTS.score_threshold,
         validate=validate.Range(0.0, 1.0),
-        metadata={"description": "keep boxes scoring at least this"},
+        metadata={
+            "description": "keep boxes scoring at least this (default: the model's score threshold, set when it "
+            f"was promoted with its operating point, else {_DEFAULTS.score_threshold})"
+        },
     )
     iou_threshold = fields.Float(
         load_default=_DEFAULTS.iou_threshold,

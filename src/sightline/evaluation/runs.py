@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # COCO practice: keep low-scoring boxes so the precision-recall curve is complete, at most 100 per image.
 EVALUATION_OPTIONS = DetectOptions(score_threshold=0.05, iou_threshold=0.5, max_detections=100)
+# Decimals a comparison shows (and compares at); 3 for the mAP numbers.
+_SHOWN_DECIMALS = {"latency_ms": 1}
 # How often progress is written while a run goes on.
 _PROGRESS_INTERVAL_S = 1.0
 
@@ -74,10 +76,18 @@ def score_models(
             model_version=registry.spec(name).version,
             image_count=len(images),
             latency_ms=1000.0 * seconds / max(len(images), 1),
-            metrics=metric.compute(),
+            metrics=_with_photos(metric.compute(), images),
         )
         for name, metric, seconds in zip(models, metrics, model_seconds, strict=True)
     ]
+
+
+def _with_photos(metrics: dict, images: Sequence[LabelledImage]) -> dict:
+    """Name the photo of each photo error by its stored id (the Review screen's) and file name."""
+    for errors in metrics["photo_errors"]:
+        image = images[errors.pop("index")]
+        errors.update(image_id=image.image_id, file_name=image.file_name, width=image.width, height=image.height)
+    return metrics
 
 
 def _rank_key(result: EvaluationResult | ModelScore) -> tuple[float, float, float]:
@@ -180,7 +190,8 @@ class EvaluationWorker:
 def comparison(results: Sequence[EvaluationResult | ModelScore]) -> list[dict]:
     """Side-by-side rows: [{"metric", "values": {model: value}, "best": model}], summary metrics then latency.
 
-    "best" is the highest value (the lowest for latency); None when no model has a value.
+    "best" is the highest value (the lowest for latency); None when no model has a value, or when
+    two models share the best value as it is shown (3 decimals, latency 1): a tie is no win.
     """
     rows = []
     for key in (*SUMMARY_KEYS, "latency_ms"):
@@ -188,10 +199,12 @@ def comparison(results: Sequence[EvaluationResult | ModelScore]) -> list[dict]:
             result.model_name: (result.latency_ms if key == "latency_ms" else result.metrics.get(key))
             for result in results
         }
-        present = {name: value for name, value in values.items() if value is not None}
+        shown = {name: round(value, _SHOWN_DECIMALS.get(key, 3)) for name, value in values.items() if value is not None}
         best = None
-        if present:
-            best = (min if key == "latency_ms" else max)(present, key=present.get)
+        if shown:
+            top = (min if key == "latency_ms" else max)(shown.values())
+            leaders = [name for name, value in shown.items() if value == top]
+            best = leaders[0] if len(leaders) == 1 else None
         rows.append({"metric": key, "values": values, "best": best})
     return rows
 
@@ -205,14 +218,17 @@ def format_comparison(results: Sequence[EvaluationResult | ModelScore]) -> str:
         cells = []
         for name in names:
             value = row["values"][name]
-            text = "-" if value is None else (f"{value:.1f}" if row["metric"] == "latency_ms" else f"{value:.3f}")
+            text = "n/a" if value is None else (f"{value:.1f}" if row["metric"] == "latency_ms" else f"{value:.3f}")
             cells.append((text + ("*" if row["best"] == name and len(names) > 1 else " ")).rjust(width))
         lines.append(row["metric"].ljust(12) + "".join(cells))
     return "\n".join(lines)
 
 
-def evaluation_to_json(evaluation: Evaluation) -> dict:
-    """An evaluation's status, progress and, once done, per-model results and the side-by-side comparison."""
+def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
+    """An evaluation's status, progress and, once done, per-model results and the side-by-side comparison.
+
+    detail: each model's precision-recall curves and photo errors too (a list of evaluations leaves them out).
+    """
     return {
         "id": evaluation.id,
         "dataset": evaluation.dataset,
@@ -230,6 +246,13 @@ def evaluation_to_json(evaluation: Evaluation) -> dict:
                 "latency_ms": round(result.latency_ms, 2),
                 "metrics": {key: result.metrics.get(key) for key in SUMMARY_KEYS},
                 "per_class": result.metrics.get("per_class", {}),
+                # Evaluations stored before curves were measured have none of these.
+                "operating_point": result.metrics.get("operating_point"),
+                **(
+                    {"curves": result.metrics.get("curves"), "photo_errors": result.metrics.get("photo_errors")}
+                    if detail
+                    else {}
+                ),
             }
             for result in evaluation.results
         ],

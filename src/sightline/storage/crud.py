@@ -42,6 +42,8 @@ MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10**6
 DEFAULT_MODEL_KEY = "default_model"
+# A model's score threshold for requests that give none: "score_threshold.<model name>".
+SCORE_THRESHOLD_KEY_PREFIX = "score_threshold."
 # Where listed photos come from (see `list_images`); none means every stored photo.
 IMAGE_SOURCES = ("uploads", "datasets")
 # A running evaluation reports after every batch of images, a few seconds apart at most.
