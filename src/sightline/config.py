@@ -32,10 +32,16 @@ class Settings:
     threads: int = 8  # requests one worker takes at once; they queue for its model
     max_body_bytes: int = 20_000_000
     max_batch_images: int = 16  # photos in one batch request
+    # Slow clients (see `api/worker.py`): a request's headers, then its body, must arrive within these
+    # seconds or it is answered 408; requests still arriving may hold this many bytes per worker at once.
+    header_timeout: int = 10
+    body_timeout: int = 60
+    max_read_ahead_bytes: int = 400_000_000
     log_file: Path | None = None  # default: data_dir/log/sightline.log
     log_level: str = "INFO"
     api_keys: tuple[str, ...] = ()  # comma-separated; when set, every /api request needs one in X-API-Key
     admin_key: str = ""  # X-Admin-Key for admin actions; none: admin actions are off
+    metrics_key: str = ""  # when set, /metrics needs it as "Authorization: Bearer KEY" (Prometheus' bearer_token)
     cors_origins: tuple[str, ...] = ()  # comma-separated origins allowed to call the API from a browser
     web_dir: Path = Path("web/dist")  # the built web app, served at /
     runtime_dir: Path | None = None  # scratch space the workers of one server share; `serve` makes it

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         errors,
         evaluations,
         feedback,
+        headers,
         health,
         images,
         lifecycle,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     logging.init_app(app)  # first: every later hook and handler has the request id and start time
     auth.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     metrics = Metrics()
     metrics.init_app(app)
     engine = Engine(settings, on_pass=metrics.observe_pass)

@@ -55,5 +55,15 @@ def admin_required(view: Callable) -> Callable:
     return checked
 
 
+def require_metrics_key() -> None:
+    """/metrics tells who uses the server and how: with SIGHTLINE_METRICS_KEY set, only a scraper holding it reads it."""
+    key = _settings().metrics_key
+    if not key:
+        return
+    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not _matches(offered.strip(), [key]):
+        raise ApiError(401, "unauthorized", "/metrics needs the metrics key as 'Authorization: Bearer KEY'")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_require_api_key)

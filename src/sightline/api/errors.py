@@ -59,15 +59,24 @@ def _api_error(error: ApiError) -> Response:
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    if status == 413:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        message = f"the request body is larger than the limit of {limit / 1e6:g} MB"
-    else:
-        message = error.description or HTTPStatus(status).phrase
+    message = _too_large_message() if status == 413 else error.description or HTTPStatus(status).phrase
     response = error_response(status, _HTTP_CODES.get(status, HTTPStatus(status).name.lower()), message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response
+
+
+def _too_large_message() -> str:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    length = request.content_length
+    if request.mimetype == "multipart/form-data" and length is not None and length <= limit:
+        # Werkzeug refuses a form within the body limit for its parts, with the same exception.
+        parts, field_bytes = request.max_form_parts, request.max_form_memory_size
+        return (
+            f"the form has too many fields (more than {parts} fields and files) or a text field over "
+            f"{field_bytes / 1e3:g} KB; send the photo as a file field 'image' and only the documented parameters"
+        )
+    return f"the request body is larger than the limit of {limit / 1e6:g} MB"
 
 
 def _image_error(error: ImageError) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from .auth import require_metrics_key
 from .engine import current_engine
 from .errors import ApiError
 from .metrics import current_metrics
@@ -34,6 +35,11 @@ def readyz():
 
 @bp.get("/metrics")
 @bp.alt_response(200, success=True, content_type="text/plain", description="Prometheus text format")
+@bp.errors(401)
 def metrics():
-    """Request counts and latency by route, model and status; inference time; errors."""
+    """Request counts and latency by route, model and status; inference time; errors.
+
+    With a metrics key set on the server, send it as `Authorization: Bearer KEY`.
+    """
+    require_metrics_key()
     return current_metrics().exposition()

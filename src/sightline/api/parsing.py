@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 import flask_smorest
 from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .errors import ApiError
 from .schemas import ErrorOut
@@ -26,14 +26,23 @@ def _describe(messages: object, prefix: str = "") -> list[str]:
     return [f"{prefix}: {messages}"]
 
 
+def _refuse_repeated(values: MultiDict) -> None:
+    """Every parameter takes one value (lists are comma-separated): a repeated one is refused, not half-used."""
+    for name, given in values.lists():
+        if len(given) > 1:
+            raise ApiError(
+                400, "repeated_parameter", f"the parameter {name!r} is given {len(given)} times; give it once"
+            )
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
     def load_querystring(self, req, schema):
         # In a multipart upload the parameters may also come as form fields, under the same names.
-        if req.mimetype == "multipart/form-data":
-            return self._makeproxy(CombinedMultiDict([req.args, req.form]), schema)
-        return super().load_querystring(req, schema)
+        values = CombinedMultiDict([req.args, req.form]) if req.mimetype == "multipart/form-data" else req.args
+        _refuse_repeated(values)
+        return self._makeproxy(values, schema)
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         raise ApiError(400, "bad_parameter", "; ".join(_describe(error.messages)))

@@ -22,7 +22,9 @@ How concurrent requests share the machine, chosen with bench/serve.py on the 2-c
 - OMP_WAIT_POLICY=PASSIVE: with OpenMP's default spin-waiting, a two-thread PyTorch pass took
   1-2 s instead of 70 ms whenever other processes held the cores (the `torch` backend).
 - gthread workers with `threads` threads: a worker takes several connections at once, keep-alive
-  clients cost nothing while idle, and /healthz answers while a pass runs. A crashed worker is
+  clients cost nothing while idle, and /healthz answers while a pass runs. Each request is read in
+  full by the worker's event loop before a thread takes it (`worker.py`), so slow clients hold no
+  thread. A crashed worker is
   replaced by the master; the other worker serves meanwhile.
 - preload off: each worker loads its models after the fork, as inference thread pools do not
   survive a fork; the default model loads in the background, and /readyz says when it is in.
@@ -42,6 +44,7 @@ from gunicorn.app.base import BaseApplication
 
 from ..config import Settings
 from .logging import configure_logging
+from .worker import ReadAheadWorker
 
 
 class _ToSightlineLog(logging.Handler):
@@ -76,7 +79,7 @@ class SightlineServer(BaseApplication):
         options = {
             "bind": f"{settings.host}:{settings.port}",
             "workers": settings.workers,
-            "worker_class": "gthread",
+            "worker_class": ReadAheadWorker,
             "threads": settings.threads,
             "preload_app": False,  # see the module docstring
             "keepalive": 5,
