@@ -69,13 +69,20 @@ def _add_lifecycle_commands(commands: argparse._SubParsersAction) -> None:
     """`dataset` and `eval`: labelled data from stored photos, and mAP of models on it."""
     dataset = commands.add_parser("dataset", help="export, import and list labelled datasets")
     dataset_commands = dataset.add_subparsers(dest="dataset_command", required=True, parser_class=_Parser)
-    export = dataset_commands.add_parser("export", help="write a dataset as COCO JSON plus its images")
-    export.add_argument("directory", type=Path, metavar="DIR")
+    formats = ("coco", "yolo", "voc")
+    export = dataset_commands.add_parser("export", help="write a dataset and its images (COCO, YOLO or VOC)")
+    export.add_argument("directory", type=Path, metavar="DIR", help="a new or empty folder")
     export.add_argument("--dataset", default="reviewed", help="dataset name (default: the reviewed photos)")
-    imported = dataset_commands.add_parser("import", help="store a COCO-format dataset you already have")
-    imported.add_argument("annotations", type=Path, metavar="ANNOTATIONS_JSON")
-    imported.add_argument("images_dir", type=Path, metavar="IMAGES_DIR")
+    export.add_argument("--format", choices=formats, default="coco", help="COCO JSON (default), YOLO or Pascal VOC")
+    imported = dataset_commands.add_parser("import", help="store a COCO, YOLO or VOC dataset you already have")
+    imported.add_argument(
+        "source", type=Path, metavar="SOURCE", help="COCO annotations .json, YOLO data.yaml, or VOC folder"
+    )
+    imported.add_argument(
+        "images_dir", type=Path, nargs="?", metavar="IMAGES_DIR", help="the images (COCO; VOC: default JPEGImages/)"
+    )
     imported.add_argument("--name", help="dataset name (default: the annotation file's name or folder)")
+    imported.add_argument("--format", choices=formats, help="default: guessed from SOURCE")
     dataset_commands.add_parser("list", help="datasets and their image counts")
 
     evaluate = commands.add_parser("eval", help="compare models by COCO mAP on a labelled dataset")
@@ -247,8 +254,15 @@ def _count_boxes(crowd_flags: list[Sequence[bool]]) -> str:
     return f"{boxes} boxes" + (f" ({crowds} crowd region{'s' if crowds > 1 else ''})" if crowds else "")
 
 
+def _dataset_name(source: Path) -> str:
+    """A dataset's default name: its file's, or its folder's for a generic file name or a folder."""
+    if source.is_dir() or source.stem in ("annotations", "data"):
+        return source.resolve().name if source.is_dir() else source.resolve().parent.name
+    return source.stem
+
+
 def _dataset(args: argparse.Namespace, settings: Settings) -> None:
-    from .evaluation import coco
+    from .evaluation import coco, formats
     from .evaluation.datasets import dataset_sizes, load_dataset
 
     storage = _open_storage(settings)
@@ -262,15 +276,12 @@ def _dataset(args: argparse.Namespace, settings: Settings) -> None:
                 images = load_dataset(session=session, name=args.dataset)
             if not images:
                 raise ValueError(f"dataset {args.dataset!r} has no images; mark stored photos reviewed first")
-            target = coco.export_dataset(images, storage.images, args.directory, f"Sightline dataset {args.dataset}")
+            description = f"Sightline dataset {args.dataset}"
+            target = formats.export_dataset(images, storage.images, args.directory, args.format, description)
             print(f"{target}: {len(images)} images, {_count_boxes([image.crowd for image in images])}")
         else:
-            name = args.name or (
-                args.annotations.stem
-                if args.annotations.stem != "annotations"
-                else args.annotations.resolve().parent.name
-            )
-            images = coco.read_coco(args.annotations, args.images_dir, settings.max_pixels)
+            name = args.name or _dataset_name(args.source)
+            images = formats.read_dataset(args.source, args.images_dir, settings.max_pixels, args.format)
             with storage.writing() as (session, files):
                 coco.import_dataset(session=session, files=files, name=name, images=images)
             print(f"dataset {name}: {len(images)} images, {_count_boxes([image.crowd for image in images])}")

@@ -37,11 +37,46 @@ class DatasetError(ValueError):
     """A COCO file or its images cannot be imported; the message names the problem and where it is."""
 
 
-def to_coco(images: Sequence[LabelledImage], description: str = "Sightline dataset") -> dict:
-    """COCO JSON for `images` (their `file_name`s, boxes as [x, y, w, h])."""
+# Pascal VOC's names of the classes COCO names differently (VOC's other 14 are COCO's names too).
+_VOC_NAMES = {
+    "aeroplane": "airplane",
+    "diningtable": "dining table",
+    "motorbike": "motorcycle",
+    "pottedplant": "potted plant",
+    "sofa": "couch",
+    "tvmonitor": "tv",
+}
+
+
+def coco_label(name: str) -> str | None:
+    """The COCO class a YOLO or VOC dataset's class name means (VOC's own spellings too); None if none."""
+    name = _VOC_NAMES.get(name, name)
+    return name if name in COCO_80 else None
+
+
+def category_names(images: Sequence[LabelledImage]) -> list[str]:
+    """The classes an export writes, by id: COCO's 80 in the models' order, then any other label used."""
     names = list(COCO_80)
     for image in images:
         names += [label for label in image.truth.labels if label not in names]
+    return names
+
+
+def check_image_file(path: Path, file_name: str, max_pixels: int) -> CocoImage:
+    """The image file at `path`, read and decoded to check it, as dataset image `file_name` with no boxes yet."""
+    try:
+        data = path.read_bytes()
+        picture = load_image(data, max_pixels)
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such image file") from None
+    except ImageError as error:
+        raise DatasetError(f"{path}: {error}") from None
+    return CocoImage(file_name, data, picture.width, picture.height)
+
+
+def to_coco(images: Sequence[LabelledImage], description: str = "Sightline dataset") -> dict:
+    """COCO JSON for `images` (their `file_name`s, boxes as [x, y, w, h])."""
+    names = category_names(images)
     index = {name: i for i, name in enumerate(names)}
     annotations = []
     for image_number, image in enumerate(images, start=1):
@@ -96,7 +131,8 @@ class CocoImage:
     crowd: list[bool] = field(default_factory=list)
 
 
-def _listing(items: Sequence[str]) -> str:
+def listing(items: Sequence[str]) -> str:
+    """The first few items, comma-separated, and how many more there are."""
     shown = ", ".join(items[:_LISTED])
     return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
 
@@ -197,13 +233,13 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
     if unknown_labels:
         unique = sorted(set(unknown_labels))
         raise DatasetError(
-            f"{where}: unknown categor{'y' if len(unique) == 1 else 'ies'} {_listing([repr(n) for n in unique])}; Sightline's models know the 80 COCO classes"
+            f"{where}: unknown categor{'y' if len(unique) == 1 else 'ies'} {listing([repr(n) for n in unique])}; Sightline's models know the 80 COCO classes"
         )
 
     missing = [entry["file_name"] for entry in declared.values() if not (images_dir / entry["file_name"]).is_file()]
     _require(
         not missing,
-        f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {_listing(missing)}",
+        f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {listing(missing)}",
     )
 
     checked = []

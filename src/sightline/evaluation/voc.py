@@ -1,0 +1,149 @@
+"""Pascal VOC datasets: one XML file per image under `Annotations/`, the images under `JPEGImages/`.
+
+Each `<object>` has a `<name>` and a `<bndbox>` of `xmin, ymin, xmax, ymax` in pixels. VOC's own class
+names that COCO spells differently (aeroplane, motorbike, sofa, tvmonitor, ...) are read as COCO's.
+VOC's `<difficult>1</difficult>` marks an object evaluation ignores, as COCO does a crowd region: import
+reads it as one and export writes crowd regions that way. Import checks everything before anything
+is stored, like COCO import.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..detection.categories import COCO_80
+from ..storage.files import ImageStore
+from .atomic_folder import atomic_folder, safe_member_path
+from .coco import CocoImage, DatasetError, check_image_file, coco_label, listing
+from .datasets import LabelledImage
+
+ANNOTATIONS_FOLDER = "Annotations"
+IMAGES_FOLDER = "JPEGImages"
+
+
+def export_voc(images: Sequence[LabelledImage], store: ImageStore, directory: Path) -> Path:
+    """Write DIRECTORY/Annotations/<name>.xml and DIRECTORY/JPEGImages/<file_name>, all or nothing.
+
+    Returns the Annotations folder.
+    """
+    with atomic_folder(directory) as staging:
+        for image in images:
+            safe_member_path(staging / IMAGES_FOLDER, image.file_name).write_bytes(store.read(image.sha256))
+            target = safe_member_path(staging / ANNOTATIONS_FOLDER, str(Path(image.file_name).with_suffix(".xml")))
+            ElementTree.ElementTree(_annotation(image)).write(target, encoding="utf-8", xml_declaration=True)
+    return Path(directory) / ANNOTATIONS_FOLDER
+
+
+def _annotation(image: LabelledImage) -> ElementTree.Element:
+    root = ElementTree.Element("annotation")
+    ElementTree.SubElement(root, "folder").text = IMAGES_FOLDER
+    ElementTree.SubElement(root, "filename").text = image.file_name
+    size = ElementTree.SubElement(root, "size")
+    for tag, value in (("width", image.width), ("height", image.height), ("depth", 3)):
+        ElementTree.SubElement(size, tag).text = str(value)
+    for box, label, crowd in zip(image.truth.boxes.tolist(), image.truth.labels, image.crowd, strict=True):
+        item = ElementTree.SubElement(root, "object")
+        ElementTree.SubElement(item, "name").text = label
+        ElementTree.SubElement(item, "difficult").text = "1" if crowd else "0"
+        bndbox = ElementTree.SubElement(item, "bndbox")
+        for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), box, strict=True):
+            ElementTree.SubElement(bndbox, tag).text = f"{value:.2f}".rstrip("0").rstrip(".")
+    ElementTree.indent(root)
+    return root
+
+
+def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[CocoImage]:
+    """Parse and check a VOC folder (Annotations/ and JPEGImages/) or a folder of XML files and the images'
+    folder; raises DatasetError naming the first problem."""
+    source = Path(source)
+    if not source.is_dir():
+        raise DatasetError(f"{source}: no such folder (give the VOC folder, with {ANNOTATIONS_FOLDER}/ inside)")
+    annotations_dir = source / ANNOTATIONS_FOLDER if (source / ANNOTATIONS_FOLDER).is_dir() else source
+    images_dir = Path(images_dir) if images_dir else source / IMAGES_FOLDER
+    if not images_dir.is_dir():
+        raise DatasetError(f"{images_dir}: no such folder of images")
+    files = sorted(annotations_dir.rglob("*.xml"))
+    if not files:
+        raise DatasetError(f"{annotations_dir}: no .xml annotation files")
+
+    parsed = [(path, _parse(path, annotations_dir)) for path in files]
+    missing = [name for _, (name, _, _) in parsed if not (images_dir / name).is_file()]
+    if missing:
+        raise DatasetError(
+            f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {listing(missing)}"
+        )
+    checked, unknown = [], set()
+    for path, (name, size, objects) in parsed:
+        where = str(path.relative_to(annotations_dir))
+        found = check_image_file(images_dir / name, name, max_pixels)
+        if size is not None and size != (found.width, found.height):
+            raise DatasetError(
+                f"{images_dir / name} is {found.width}x{found.height} but {where} says {size[0]}x{size[1]}"
+            )
+        for number, (label, box, difficult) in enumerate(objects, start=1):
+            x1, y1, x2, y2 = box
+            if not (0 <= x1 < x2 <= found.width and 0 <= y1 < y2 <= found.height):
+                raise DatasetError(
+                    f"{where}: object {number} ({label}): box ({x1:g}, {y1:g}) - ({x2:g}, {y2:g}) is empty or lies "
+                    f"outside the {found.width}x{found.height} image"
+                )
+            if coco_label(label) is None:
+                unknown.add(label)
+                continue
+            found.boxes.append(box)
+            found.class_ids.append(COCO_80.index(coco_label(label)))
+            found.crowd.append(difficult)
+        checked.append(found)
+    if unknown:
+        raise DatasetError(
+            f"unknown class{'es' if len(unknown) > 1 else ''} {listing([repr(n) for n in sorted(unknown)])}; "
+            "Sightline's models know the 80 COCO classes (and VOC's 20 names)"
+        )
+    return checked
+
+
+def _parse(path: Path, annotations_dir: Path):
+    """(image file name, (width, height) or None, [(label, box, difficult)]) of one VOC XML file."""
+    where = str(path.relative_to(annotations_dir))
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as error:
+        raise DatasetError(f"{where} is not valid XML: {error}") from None
+    if root.tag != "annotation":
+        raise DatasetError(f"{where}: the root element must be <annotation>, not <{root.tag}>")
+    name = (root.findtext("filename") or "").strip()
+    if not name:
+        raise DatasetError(f"{where}: <filename> is missing")
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise DatasetError(f"{where}: <filename> {name!r} must be relative to the images folder")
+    size = None
+    if root.find("size") is not None:
+        width, height = _number(root, "size/width", where), _number(root, "size/height", where)
+        size = (int(width), int(height))
+    objects = []
+    for number, item in enumerate(root.iter("object"), start=1):
+        label = (item.findtext("name") or "").strip()
+        if not label:
+            raise DatasetError(f"{where}: object {number} has no <name>")
+        box = tuple(
+            _number(item, f"bndbox/{tag}", f"{where}: object {number}") for tag in ("xmin", "ymin", "xmax", "ymax")
+        )
+        difficult = (item.findtext("difficult") or "0").strip()
+        if difficult not in ("0", "1"):
+            raise DatasetError(f"{where}: object {number}: <difficult> must be 0 or 1, not {difficult!r}")
+        objects.append((label, box, difficult == "1"))
+    return name, size, objects
+
+
+def _number(element: ElementTree.Element, tag: str, where: str) -> float:
+    text = element.findtext(tag)
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{where}: <{tag}> must be a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise DatasetError(f"{where}: <{tag}> must be a number, not {text!r}")
+    return value
