@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from api_fixtures import ADMIN_KEY
+from sightline.detection.images import load_image
 from sightline.evaluation import coco
 from sightline.evaluation.datasets import load_dataset
 from sightline.storage.service import Storage
@@ -452,3 +453,26 @@ def test_promoting_with_the_operating_point_sets_the_models_score_threshold(
     # Promoting without it leaves the threshold as it was.
     again = client.post(promote, json={"model": "centernet"}, headers=ADMIN)
     assert again.json["score_threshold"] is None and min(scores()) >= point["score_threshold"] - 1e-4
+
+
+def test_a_phone_photo_is_stored_whole_with_its_upright_size(make_lifecycle_app, photos, registry) -> None:
+    # 4032x3024 stored sideways with EXIF orientation 6, as a phone writes it; the server decodes
+    # it small, yet reports and stores the upright original.
+    upright = Image.open(io.BytesIO(photos["voc_cafeteria"])).resize((4032, 3024), Image.Resampling.BICUBIC)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buffer, format="JPEG", quality=90, exif=exif)
+    data = buffer.getvalue()
+    client = make_lifecycle_app().test_client()
+
+    result = client.post("/api/v1/detect?store=true", data={"image": (io.BytesIO(data), "phone.jpg")}).json
+
+    assert result["image"] == {"width": 4032, "height": 3024}
+    full_size = registry.get("nanodet").detect([load_image(data)])[0].to_json()
+    for found in (result["detections"], full_size):
+        assert found[0]["label"] == "person"
+    assert result["detections"][0]["box"] == pytest.approx(full_size[0]["box"], abs=0.01 * 4032)
+    record = client.get(f"/api/v1/images/{result['stored']['image_id']}").json
+    assert (record["width"], record["height"]) == (4032, 3024)
+    assert client.get(f"/api/v1/images/{result['stored']['image_id']}/file").data == data

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sightline.detection.images import ImageError, load_image
+from sightline.detection.images import ImageError, load_image, load_photo
 
 
 def _encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -141,3 +141,46 @@ def test_reads_from_a_path(samples_dir) -> None:
     image = load_image(samples_dir / "dog.jpg")
 
     assert image.size == (768, 576) and image.mode == "RGB"
+
+
+def _marked(size: tuple[int, int], square: tuple[int, int, int, int]) -> Image.Image:
+    picture = Image.new("RGB", size, (30, 30, 30))
+    picture.paste((250, 250, 250), square)
+    return picture
+
+
+def _centre(pixels: np.ndarray) -> tuple[float, float]:
+    rows, columns = np.nonzero(pixels[:, :, 0] > 140)
+    return float(columns.mean()) + 0.5, float(rows.mean()) + 0.5
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("orientation", [1, 2, 3, 5, 6, 7, 8])
+def test_a_reduced_decode_knows_where_the_original_photo_lies(fmt: str, orientation: int) -> None:
+    # Stored 2003x1501 (not a multiple of the reduction) with a bright square; the decode may be
+    # as small as 240x180 upright pixels.
+    stored = _marked((2003, 1501), (1500, 200, 1700, 420))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(stored, fmt, exif=exif, **({"quality": 95} if fmt == "JPEG" else {}))
+
+    full = load_photo(data)
+    small = load_photo(data, decode_size=lambda width, height: (width // 8, height // 8))
+
+    assert small.size == full.size == full.image.size
+    assert small.image.width < full.width / 4
+    left, top, right, bottom = small.region
+    x, y = _centre(np.asarray(small.image))
+    mapped = ((x - left) * full.width / (right - left), (y - top) * full.height / (bottom - top))
+    expected = _centre(np.asarray(full.image))
+    assert abs(mapped[0] - expected[0]) <= 0.01 * full.width
+    assert abs(mapped[1] - expected[1]) <= 0.01 * full.height
+
+
+def test_a_small_photo_is_decoded_at_its_own_size() -> None:
+    data = _encode(_marked((300, 200), (10, 10, 50, 50)), "JPEG")
+
+    photo = load_photo(data, decode_size=lambda width, height: (416, 277))
+
+    assert photo.image.size == photo.size == (300, 200)
+    assert photo.region == (0.0, 0.0, 300.0, 200.0)

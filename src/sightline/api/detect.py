@@ -7,9 +7,8 @@ import time
 import uuid
 
 from flask import current_app, g, jsonify, request
-from PIL import Image
 
-from ..detection.images import ImageError, load_image
+from ..detection.images import ImageError, Photo, load_photo
 from ..detection.options import DetectOptions, OptionError, parse_classes
 from ..detection.registry import ModelSpec, UnknownModelError
 from .engine import current_engine
@@ -139,14 +138,16 @@ def _wants_storing(params: dict) -> bool:
 def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
     max_pixels = current_app.extensions["sightline.settings"].max_pixels
     engine = current_engine()
-    images: list[Image.Image] = []
+    images: list[Photo] = []
     decode_ms: list[float] = []
     with engine.busy():
+        # Photos are decoded only as large as the model needs; sizes and boxes stay the original's.
+        decode_size = engine.detector.decode_size(spec.name)
         for position, data in enumerate(uploads, start=1):
             started = time.perf_counter()
             with _DECODE_SLOTS:
                 try:
-                    images.append(load_image(data, max_pixels))
+                    images.append(load_photo(data, max_pixels, decode_size))
                 except ImageError as error:
                     if len(uploads) == 1:
                         raise
@@ -166,7 +167,7 @@ def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], s
     return results
 
 
-def _result(spec: ModelSpec, image: Image.Image, found: Detected, decode_ms: float, total_ms: float) -> dict:
+def _result(spec: ModelSpec, image: Photo, found: Detected, decode_ms: float, total_ms: float) -> dict:
     return {
         "id": uuid.uuid4().hex,
         "model": {"name": spec.name, "version": spec.version},

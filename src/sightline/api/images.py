@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ..detection.images import load_image
+from ..detection.images import load_photo
 from ..detection.options import DetectOptions
 from ..detection.registry import UnknownModelError
 from ..storage import crud
@@ -60,8 +60,9 @@ def upload_image(params: dict, upload: dict):
     """Detect objects in a photo and store both (multipart field `image`); 201 with the stored record."""
     spec, options = _model_and_options(params)
     data = _file_bytes(upload.get("image"))
-    image = load_image(data, max_pixels())
-    found = current_engine().detector.detect(spec.name, [image], options)[0]
+    detector = current_engine().detector
+    image = load_photo(data, max_pixels(), detector.decode_size(spec.name))
+    found = detector.detect(spec.name, [image], options)[0]
     image_id = store_predictions(spec, options, [(data, image, found)])[0]["image_id"]
     with current_storage().sessions() as session:
         record = image_json(crud.get_image(session=session, image_id=image_id))
@@ -151,7 +152,7 @@ def rerun(body: dict, image_id: int):
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
     data = storage.images.read(image.sha256)
-    picture = load_image(data, max_pixels())
+    picture = load_photo(data, max_pixels(), engine.detector.decode_size(spec.name))
     found = engine.detector.detect(spec.name, [picture], options)[0]
     prediction_id = store_predictions(spec, options, [(data, picture, found)])[0]["prediction_id"]
     with storage.sessions() as session:

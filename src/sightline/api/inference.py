@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image
-
 from ..detection.detections import Detections
+from ..detection.images import DecodeSize, Photo
 from ..detection.options import DetectOptions
 from ..detection.registry import ModelRegistry
 
@@ -35,7 +34,11 @@ class SerialDetector:
         self._on_pass = on_pass
         self._locks = {spec.name: threading.Lock() for spec in registry.specs}
 
-    def detect(self, model: str, images: Sequence[Image.Image], options: DetectOptions) -> list[Detected]:
+    def decode_size(self, model: str) -> DecodeSize:
+        """How small a photo for `model` may be decoded (`images.load_photo`); loads the model if needed."""
+        return self.registry.get(model).decode_size
+
+    def detect(self, model: str, images: Sequence[Photo], options: DetectOptions) -> list[Detected]:
         detector = self.registry.get(model)  # loads the model on first use, once
         with self._locks[detector.name]:
             started = time.perf_counter()

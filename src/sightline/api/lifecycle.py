@@ -10,10 +10,10 @@ import logging
 from collections.abc import Sequence
 
 from flask import Flask, current_app
-from PIL import Image
 
 from ..config import Settings
 from ..detection.categories import COCO_80
+from ..detection.images import Photo
 from ..detection.options import DetectOptions
 from ..detection.registry import ModelSpec, UnknownModelError
 from ..evaluation.runs import EvaluationWorker
@@ -157,11 +157,11 @@ def options_json(options: DetectOptions) -> dict:
 
 
 def store_predictions(
-    spec: ModelSpec, options: DetectOptions, uploads: Sequence[tuple[bytes, Image.Image, Detected]]
+    spec: ModelSpec, options: DetectOptions, uploads: Sequence[tuple[bytes, Photo, Detected]]
 ) -> list[dict]:
     """Keep uploaded photos (once per content) and this model's prediction on each, in one transaction.
 
-    uploads: (the file's bytes, the decoded photo, what the model found) per photo.
+    uploads: (the file's bytes, the decoded photo (original size), what the model found) per photo.
     Returns {"image_id", "prediction_id"} per photo, in order.
     """
     stored = []

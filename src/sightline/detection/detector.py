@@ -12,8 +12,9 @@ import numpy as np
 from PIL import Image
 
 from .detections import Detections
+from .images import Photo
 from .options import DetectOptions
-from .preprocessing import InputSpec, prepare
+from .preprocessing import InputSpec, fitted_size, prepare
 
 # Candidates for one image before NMS: boxes float32[M, 4] xyxy, scores float32[M], class ids
 # int64[M]; boxes in input pixels from a decoder, original pixels after mapping back.
@@ -34,17 +35,23 @@ class Detector(ABC):
         self.name = name
         self.categories = tuple(categories)
 
-    def detect(self, images: Sequence[Image.Image], options: DetectOptions | None = None) -> list[Detections]:
-        """RGB photos -> one `Detections` per photo, boxes in that photo's pixels, best first."""
+    def detect(self, images: Sequence[Image.Image | Photo], options: DetectOptions | None = None) -> list[Detections]:
+        """RGB photos -> one `Detections` per photo, boxes in that photo's (original) pixels, best first."""
         options = options or DetectOptions()
         if not images:
             return []
-        found = self.candidates(images, options.score_threshold)
+        photos = [image if isinstance(image, Photo) else Photo.from_image(image) for image in images]
+        found = self.candidates(photos, options.score_threshold)
         return [select(candidates, options, self.categories) for candidates in found]
 
+    def decode_size(self, width: int, height: int) -> tuple[int, int] | None:
+        """The least decoded size (upright width, height) of a width x height photo that still gives
+        this model its full input (see `images.load_photo`); None: the photo's own size."""
+        return None
+
     @abstractmethod
-    def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
-        """Per photo, every box scoring at least `score_floor`, in the photo's own pixels."""
+    def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
+        """Per photo, every box scoring at least `score_floor`, in the original photo's pixels."""
 
 
 class FixedInputDetector(Detector):
@@ -67,8 +74,11 @@ class FixedInputDetector(Detector):
         self.input_spec = input_spec
         self.decode = decode
 
-    def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
-        prepared = [prepare(image, self.input_spec) for image in images]
+    def decode_size(self, width: int, height: int) -> tuple[int, int]:
+        return fitted_size(self.input_spec, width, height)
+
+    def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
+        prepared = [prepare(photo, self.input_spec) for photo in photos]
         batch = np.stack([pixels for pixels, _ in prepared])
         decoded = self.decode(self.forward(batch), score_floor)
         return [

@@ -1,12 +1,19 @@
-"""Decode uploaded image files into upright 8-bit RGB pictures, rejecting what is not one."""
+"""Decode uploaded image files into upright 8-bit RGB pictures, rejecting what is not one.
+
+A model sees a few hundred pixels a side, so `load_photo` can decode a phone photo at a fraction of
+its size (JPEG through libjpeg's DCT scaling, other formats reduced right after decoding) while
+remembering exactly which part of the small picture is the whole original photo.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 # Formats a browser or camera produces; anything else Pillow may open (EPS, ICO, ...)
 # is refused so that an upload cannot reach an obscure decoder.
@@ -26,6 +33,49 @@ class ImageError(ValueError):
         self.reason = reason
 
 
+# EXIF orientation -> the transposition that makes the photo upright (as `ImageOps.exif_transpose`).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SWAPS_AXES = {5, 6, 7, 8}
+
+# (upright width, upright height) of a photo -> the least decoded size it still needs, or None for
+# full size. A detector's `decode_size` is one.
+DecodeSize = Callable[[int, int], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An upright RGB photo, perhaps decoded at reduced scale.
+
+    image: the decoded pixels, upright.
+    width, height: the original photo's upright size; boxes are reported in these pixels.
+    region: (left, top, right, bottom) of `image`, in its own (float) pixels, that is exactly the
+        whole original photo: a reduced decode rounds its size up, so it may reach a fraction of
+        a pixel past the photo's edge.
+    """
+
+    image: Image.Image
+    width: int
+    height: int
+    region: tuple[float, float, float, float]
+
+    @classmethod
+    def from_image(cls, image: Image.Image) -> Photo:
+        """A photo decoded at full size."""
+        return cls(image, image.width, image.height, (0.0, 0.0, float(image.width), float(image.height)))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+
 def load_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Decode a JPEG, PNG, WebP, BMP, GIF (first frame) or TIFF into an upright RGB image.
 
@@ -34,6 +84,17 @@ def load_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
     from the header before any pixel is decoded, so decompression bombs cost nothing.
     Raises `ImageError` with reason "not_an_image", "unsupported_format", "too_large"
     or "undecodable".
+    """
+    return load_photo(source, max_pixels).image
+
+
+def load_photo(
+    source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, decode_size: DecodeSize | None = None
+) -> Photo:
+    """`load_image`, decoded only as large as `decode_size(width, height)` asks for (upright pixels).
+
+    A JPEG is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself; other formats are decoded in
+    full and then reduced by a whole factor before orientation and colour conversion.
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     with stream:
@@ -59,11 +120,55 @@ def load_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
             raise ImageError("undecodable", "the image has no pixels")
         try:
             image.seek(0)
+            orientation = image.getexif().get(0x0112, 1)
+            upright = (height, width) if orientation in _SWAPS_AXES else (width, height)
+            least = decode_size(*upright) if decode_size else None
+            if least is not None and orientation in _SWAPS_AXES:
+                least = (least[1], least[0])  # in the stored pixels' orientation
+            region = (0.0, 0.0, float(width), float(height))
+            if least is not None and image.format in ("JPEG", "MPO"):
+                drafted = image.draft(None, least)
+                if drafted is not None:
+                    region = drafted[1]
             image.load()
-            image = ImageOps.exif_transpose(image)
+            image = to_rgb(image)
+            if least is not None and image.size == (width, height):
+                factor = min(width // max(1, least[0]), height // max(1, least[1]))
+                if factor > 1:
+                    image = image.reduce(factor)
+                    region = (0.0, 0.0, width / factor, height / factor)
+            method = _UPRIGHT.get(orientation)
+            if method is not None:
+                region = _transposed_region(region, image.size, method)
+                image = image.transpose(method)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError("undecodable", f"the image data is truncated or corrupt ({error})") from error
-    return to_rgb(image)
+    return Photo(image, *upright, region)
+
+
+def _transposed_region(
+    region: tuple[float, float, float, float], size: tuple[int, int], method: Image.Transpose
+) -> tuple[float, float, float, float]:
+    """Where `region` of a `size` picture lands once the picture is transposed by `method`."""
+    width, height = size
+    left, top, right, bottom = region
+    if method in (
+        Image.Transpose.TRANSPOSE,
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_270,
+        Image.Transpose.TRANSVERSE,
+    ):
+        left, top, right, bottom, width, height = top, left, bottom, right, height, width
+        mirror_x = method in (Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE)
+        mirror_y = method in (Image.Transpose.ROTATE_90, Image.Transpose.TRANSVERSE)
+    else:
+        mirror_x = method in (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180)
+        mirror_y = method in (Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.ROTATE_180)
+    if mirror_x:
+        left, right = width - right, width - left
+    if mirror_y:
+        top, bottom = height - bottom, height - top
+    return (left, top, right, bottom)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from .categories import COCO_91_TO_80
 from .detector import Candidates, Detector
+from .images import Photo
 
 ARCHITECTURES: tuple[str, ...] = (
     "fasterrcnn_resnet50_fpn",
@@ -66,10 +66,13 @@ class TorchvisionDetector(Detector):
             for coco91, coco80 in COCO_91_TO_80.items():
                 self.label_map[coco91] = coco80
 
-    def candidates(self, images: Sequence[Image.Image], score_floor: float) -> list[Candidates]:
+    def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
         import torch
 
-        batch = [torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1) for image in images]
+        # decode_size is None here, so each photo is decoded at its own size.
+        batch = [
+            torch.from_numpy(np.asarray(photo.image, dtype=np.float32) / 255.0).permute(2, 0, 1) for photo in photos
+        ]
         with torch.inference_mode():
             outputs = self.module(batch)
         found = []
