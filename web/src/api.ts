@@ -347,6 +347,48 @@ export interface EvaluationResult {
   /** COCO summary numbers in 0..1 (map, map_50, map_75, ...); null where there was nothing to measure. */
   metrics: Record<string, number | null>;
   per_class: Record<string, number | null>;
+  /** The score threshold with the best F1; null when the model found nothing. Absent in older evaluations. */
+  operating_point?: OperatingPoint | null;
+  /** Only when one evaluation is fetched, not in the list. */
+  curves?: PrCurves | null;
+  photo_errors?: PhotoErrors[] | null;
+}
+
+export interface OperatingPoint {
+  score_threshold: number;
+  precision: number;
+  recall: number | null;
+  f1: number;
+  true_positives: number;
+  false_positives: number;
+  missed: number;
+}
+
+/** COCOeval's interpolated precision at its 101 recall thresholds, at IoU `iou` (0.5). */
+export interface PrCurves {
+  iou: number;
+  recall: number[];
+  /** Averaged over the classes with ground truth: its mean is the mAP@50. */
+  precision: number[] | null;
+  per_class: Record<string, number[]>;
+}
+
+export interface ErrorBox {
+  label: string;
+  /** False positives only. */
+  score?: number;
+  /** [x1, y1, x2, y2] in the photo's pixels. */
+  box: [number, number, number, number];
+}
+
+/** One photo's mistakes at the model's operating point. */
+export interface PhotoErrors {
+  image_id: number;
+  file_name: string;
+  width: number;
+  height: number;
+  false_positives: ErrorBox[];
+  missed: ErrorBox[];
 }
 
 export interface Evaluation {
@@ -390,13 +432,23 @@ export function startEvaluation(models: string[], dataset: string): Promise<Eval
 
 export const ADMIN_KEY_HEADER = "X-Admin-Key";
 
-/** Make `model` the server's default, on the strength of an evaluation; needs the admin key. */
+/**
+ * Make `model` the server's default, on the strength of an evaluation; needs the admin key. With
+ * `useOperatingPoint`, its operating point there also becomes its score threshold for requests giving none.
+ */
 export function promoteModel(
   evaluationId: number,
   model: string,
   adminKey: string,
-): Promise<{ default_model: string; evaluation_id: number }> {
-  return request(`/evaluations/${evaluationId}/promote`, sendJson("POST", { model }, { [ADMIN_KEY_HEADER]: adminKey }));
+  useOperatingPoint = false,
+): Promise<{ default_model: string; evaluation_id: number; score_threshold?: number | null }> {
+  const body = useOperatingPoint ? { model, use_operating_point: true } : { model };
+  return request(`/evaluations/${evaluationId}/promote`, sendJson("POST", body, { [ADMIN_KEY_HEADER]: adminKey }));
+}
+
+/** The `file_url` of a stored photo, as image records give it. */
+export function imageFileUrl(imageId: number): string {
+  return `${API_BASE}/images/${imageId}/file`;
 }
 
 // Stats ------------------------------------------------------------------------------------------

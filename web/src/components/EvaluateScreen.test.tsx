@@ -102,6 +102,33 @@ describe("EvaluateScreen", () => {
     expect(server.requests.filter((r) => r.call === "POST /api/v1/evaluations/4/promote").at(-1)?.body).toEqual({ model: "centernet" });
   });
 
+  it("can make the promoted model's operating point its score threshold, even when it is already the default", async () => {
+    const done = evaluation("done", 6);
+    const point = { score_threshold: 0.4201, precision: 0.6, recall: 0.5, f1: 0.55, true_positives: 5, false_positives: 3, missed: 5 };
+    done.results = done.results.map((r) => ({ ...r, operating_point: point }));
+    server.on("GET", "/api/v1/evaluations", () => jsonResponse({ items: [done], total: 1 }));
+    server.on("GET", "/api/v1/evaluations/4", () => jsonResponse(done));
+    server.on("POST", "/api/v1/evaluations/4/promote", () =>
+      jsonResponse({ default_model: "nanodet", evaluation_id: 4, score_threshold: 0.4201 }),
+    );
+    const user = userEvent.setup();
+    render(<EvaluateScreen />);
+    // nanodet is the default already: only setting its threshold is left to do.
+    expect(await screen.findByRole("button", { name: "Make nanodet the default" })).toBeDisabled();
+
+    await user.click(screen.getByLabelText(/Also make its operating point, 0\.420, its score threshold/));
+    await user.type(screen.getByLabelText("Admin key"), "secret");
+    await user.click(screen.getByRole("button", { name: "Set nanodet's score threshold" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      "nanodet is now the default model, keeping the boxes that score at least 0.420 when a request names no threshold.",
+    );
+    expect(server.requests.find((r) => r.call === "POST /api/v1/evaluations/4/promote")?.body).toEqual({
+      model: "nanodet",
+      use_operating_point: true,
+    });
+  });
+
   it("explains why it cannot run on a dataset without photos", async () => {
     server.on("GET", "/api/v1/datasets", () => jsonResponse({ items: [{ name: "reviewed", images: 0 }], total: 1 }));
     render(<EvaluateScreen />);

@@ -8,6 +8,9 @@ import { formatDate } from "../lib/format";
 import { ComparisonTable } from "./ComparisonTable";
 import { ErrorNotification } from "./ErrorNotification";
 import { MetricChart } from "./MetricChart";
+import { OperatingPoint } from "./OperatingPoint";
+import { PhotoErrors } from "./PhotoErrors";
+import { PrCurveChart } from "./PrCurveChart";
 import { PromoteModel } from "./PromoteModel";
 
 const POLL_MS = 1000;
@@ -28,7 +31,7 @@ export function EvaluateScreen() {
   const [chosenModels, setChosenModels] = useState<string[] | null>(null);
   const [dataset, setDataset] = useState(REVIEWED_DATASET);
   const [selectedId, setSelectedId] = useState<number | null>(null);
-  const [promoted, setPromoted] = useState<string | null>(null);
+  const [promoted, setPromoted] = useState<{ model: string; threshold: number | null } | null>(null);
 
   const modelList = models.state.data?.models ?? [];
   const defaultModel = models.state.data?.defaultModel ?? null;
@@ -61,11 +64,11 @@ export function EvaluateScreen() {
     }
   };
 
-  const promote = async (model: string, adminKey: string) => {
+  const promote = async (model: string, adminKey: string, useOperatingPoint: boolean) => {
     if (!evaluation) return;
-    const answer = await actions.promote(evaluation.id, model, adminKey);
+    const answer = await actions.promote(evaluation.id, model, adminKey, useOperatingPoint);
     if (answer) {
-      setPromoted(answer.default_model);
+      setPromoted({ model: answer.default_model, threshold: answer.score_threshold ?? null });
       models.retry();
     }
   };
@@ -94,7 +97,10 @@ export function EvaluateScreen() {
       {promoted && (
         <div className="notification is-success is-light" role="status">
           <button type="button" className="delete" aria-label="Dismiss" onClick={() => setPromoted(null)} />
-          {promoted} is now the default model.
+          {promoted.model} is now the default model
+          {promoted.threshold === null
+            ? "."
+            : `, keeping the boxes that score at least ${promoted.threshold.toFixed(3)} when a request names no threshold.`}
         </div>
       )}
 
@@ -219,13 +225,16 @@ export function EvaluateScreen() {
                 <>
                   <MetricChart evaluation={evaluation} />
                   <ComparisonTable evaluation={evaluation} />
+                  <PrCurveChart key={`curves-${evaluation.id}`} results={evaluation.results} />
+                  <OperatingPoint results={evaluation.results} />
                   <PromoteModel
                     key={evaluation.id}
                     evaluation={evaluation}
                     defaultModel={defaultModel}
                     busy={actions.busy === "promote"}
-                    onPromote={(model, key) => void promote(model, key)}
+                    onPromote={(model, key, useOperatingPoint) => void promote(model, key, useOperatingPoint)}
                   />
+                  <PhotoErrors key={`errors-${evaluation.id}`} evaluation={evaluation} />
                 </>
               )}
             </div>

@@ -5,7 +5,8 @@ interface Props {
   evaluation: Evaluation;
   defaultModel: string | null;
   busy: boolean;
-  onPromote: (model: string, adminKey: string) => void;
+  /** useOperatingPoint: also make the model's operating point its score threshold. */
+  onPromote: (model: string, adminKey: string, useOperatingPoint: boolean) => void;
 }
 
 /** Make the better model the server's default; the server asks for its admin key. */
@@ -13,7 +14,9 @@ export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Prop
   const models = evaluation.results.map((r) => r.model);
   const [model, setModel] = useState(evaluation.recommended_model ?? models[0] ?? "");
   const [adminKey, setAdminKey] = useState("");
+  const [useOperatingPoint, setUseOperatingPoint] = useState(false);
   const recommended = evaluation.recommended_model;
+  const point = evaluation.results.find((r) => r.model === model)?.operating_point;
 
   return (
     <form
@@ -21,7 +24,7 @@ export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Prop
       aria-label="Make a model the default"
       onSubmit={(event) => {
         event.preventDefault();
-        onPromote(model, adminKey);
+        onPromote(model, adminKey, useOperatingPoint && Boolean(point));
       }}
     >
       <h3 className="title is-6">Default model</h3>
@@ -59,12 +62,32 @@ export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Prop
           />
         </div>
         <div className="control">
-          <button type="submit" className={`button is-primary ${busy ? "is-loading" : ""}`} disabled={!model || model === defaultModel}>
-            Make {model || "it"} the default
+          <button
+            type="submit"
+            className={`button is-primary ${busy ? "is-loading" : ""}`}
+            disabled={!model || (model === defaultModel && !(useOperatingPoint && point))}
+          >
+            {model && model === defaultModel && useOperatingPoint && point
+              ? `Set ${model}'s score threshold`
+              : `Make ${model || "it"} the default`}
           </button>
         </div>
       </div>
-      <p className="help">The key is sent with this request only and not kept. Restarting the server keeps the choice.</p>
+      {point && (
+        <label className="checkbox is-block mb-2">
+          <input
+            type="checkbox"
+            className="mr-2"
+            checked={useOperatingPoint}
+            onChange={(event) => setUseOperatingPoint(event.target.checked)}
+          />
+          Also make its operating point, {point.score_threshold.toFixed(3)}, its score threshold for requests that give none
+        </label>
+      )}
+      <p className="help">
+        The key is sent with this request only and not kept. Restarting the server keeps the choice. The Detect page
+        always asks for every box above 5% and filters with its own slider.
+      </p>
     </form>
   );
 }

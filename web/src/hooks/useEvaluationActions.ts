@@ -26,7 +26,7 @@ export function useEvaluationActions() {
     dismissError: () => setError(null),
     start: (models: string[], dataset: string): Promise<Evaluation | null> =>
       run("start", () => startEvaluation(models, dataset)),
-    promote: (evaluationId: number, model: string, adminKey: string) =>
-      run("promote", () => promoteModel(evaluationId, model, adminKey)),
+    promote: (evaluationId: number, model: string, adminKey: string, useOperatingPoint = false) =>
+      run("promote", () => promoteModel(evaluationId, model, adminKey, useOperatingPoint)),
   };
 }

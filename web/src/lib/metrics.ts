@@ -20,13 +20,14 @@ export const METRIC_NAMES: Record<string, string> = {
 /** The metrics the chart shows: the headline number and its two usual companions. */
 export const CHART_METRICS = ["map", "map_50", "map_75"] as const;
 
-/** torchmetrics reports -1 where there was nothing to measure (e.g. no small objects): shown as a dash. */
+/** Nothing to measure (e.g. the dataset has no small objects): null from the API, -1 from older runs; shown as "n/a". */
 export function metricValue(value: number | null | undefined): number | null {
   return value === null || value === undefined || value < 0 ? null : value;
 }
 
 export function formatMetric(metric: string, value: number | null | undefined): string {
   const shown = metricValue(value);
-  if (shown === null) return "—";
+  if (shown === null) return "n/a";
   return metric === "latency_ms" ? formatMs(shown) : shown.toFixed(3);
 }
+
