@@ -56,6 +56,9 @@ def test_import_evaluate_and_export_round_trip(run_cli, two_photos: Path, sample
     assert set(rows) >= {"map", "map_50", "map_75", "map_small", "mar_100", "latency_ms"}
     assert all(0.0 <= float(value.rstrip("*")) <= 1.0 for value in rows["map"])
     assert lines[-1].startswith("recommended: ") and lines[-1].split()[1] in ("nanodet", "centernet")
+    points = [line for line in lines if line.startswith("operating point ")]
+    assert [line.split()[2] for line in points] == ["nanodet:", "centernet:"]
+    assert all(" precision 0." in line or " precision 1." in line for line in points)
     assert "2/2 images" in err
 
     code, out, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")

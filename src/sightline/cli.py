@@ -313,6 +313,14 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     images = evaluation.results[0].image_count
     print(f"evaluation {evaluation.id}: dataset {evaluation.dataset}, {images} images (* best)")
     print(format_comparison(evaluation.results))
+    for result in evaluation.results:
+        point = result.metrics.get("operating_point")
+        if point:
+            recall = "n/a" if point["recall"] is None else f"{point['recall']:.3f}"
+            print(
+                f"operating point {result.model_name}: score >= {point['score_threshold']:.3f}, "
+                f"precision {point['precision']:.3f}, recall {recall}, F1 {point['f1']:.3f}"
+            )
     print(f"recommended: {evaluation.recommended_model} (highest mAP; ties: mAP@50, then speed)")
     return 0
 
