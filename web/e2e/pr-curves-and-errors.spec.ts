@@ -29,6 +29,8 @@ test("draws the curves, the operating points and the photos a model got wrong", 
   const started = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/evaluations" && r.request().method() === "POST");
   await page.getByRole("button", { name: "Run evaluation" }).click();
   const id = ((await (await started).json()) as Evaluation).id;
+  // An earlier evaluation may be on show at first: wait for this one.
+  await expect(page.getByRole("heading", { name: `Evaluation #${id}` })).toBeVisible();
   await expect(page.getByTestId("evaluation-status")).toHaveText("done", { timeout: 90_000 });
   evaluation = (await (await page.request.get(`/api/v1/evaluations/${id}`)).json()) as Evaluation;
 
@@ -81,6 +83,7 @@ test("promotes a model with its operating point; the Detect page still gets ever
   const original = (await (await page.request.get("/api/v1/models/default")).json()).name as string;
   const point = evaluation.results.find((r) => r.model === "centernet")!.operating_point!;
   await page.goto("/#/evaluate");
+  await expect(page.getByRole("heading", { name: `Evaluation #${evaluation.id}` })).toBeVisible();
   await expect(page.getByTestId("evaluation-status")).toHaveText("done");
   await page.getByLabel("Model to make the default").selectOption("centernet");
   await page.getByLabel(/Also make its operating point/).check();
