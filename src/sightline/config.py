@@ -19,6 +19,10 @@ class Settings:
     models_file: Path | None = None  # default: models_dir/models.toml
     default_model: str = "nanodet"
     max_pixels: int = DEFAULT_MAX_PIXELS
+    # Decoded pixels one worker holds at once (see api/memory.py); photos beyond it wait up to
+    # decode_wait seconds, then get 503 with Retry-After.
+    decode_pixels: int = 50_000_000
+    decode_wait: int = 30
     torch_threads: int = 0  # 0: let PyTorch decide
     inference_backend: str = "onnxruntime"  # or "torch"; see detection/runtime.py
     database_url: str = ""  # default: SQLite file data_dir/sightline.db; or postgresql://user:pass@host/db

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
     from .engine import Engine
     from .engine import init_app as init_engine
+    from .memory import PixelBudget
     from .metrics import Metrics
     from .schemas import ErrorOut
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         },
     )
     app.extensions["sightline.settings"] = settings
+    app.extensions["sightline.pixel_budget"] = PixelBudget(settings.decode_pixels, settings.decode_wait)
 
     logging.init_app(app)  # first: every later hook and handler has the request id and start time
     auth.init_app(app)

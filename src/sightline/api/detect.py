@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
+from collections.abc import Iterator
 
 from flask import current_app, g, jsonify, request
 
@@ -15,6 +15,7 @@ from .engine import current_engine
 from .errors import ApiError
 from .inference import Detected
 from .lifecycle import store_predictions
+from .memory import declared_pixels, pixel_budget
 from .parsing import Blueprint
 from .schemas import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
 
@@ -26,9 +27,6 @@ _RAW_BODY_DOC = {
         "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in _RAW_IMAGE_TYPES},
     }
 }
-# Decoding is CPU-bound and a 50-megapixel photo takes ~150 MB once decoded: two decodes at a time
-# per worker keep the cores busy and bound the memory that many concurrent large uploads can take.
-_DECODE_SLOTS = threading.BoundedSemaphore(2)
 
 
 @bp.post("/detect")
@@ -137,23 +135,29 @@ def _wants_storing(params: dict) -> bool:
 
 def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
     max_pixels = current_app.extensions["sightline.settings"].max_pixels
+    budget = pixel_budget()
     engine = current_engine()
     images: list[Photo] = []
+    found: list[Detected] = []
     decode_ms: list[float] = []
     with engine.busy():
         # Photos are decoded only as large as the model needs; sizes and boxes stay the original's.
         decode_size = engine.detector.decode_size(spec.name)
-        for position, data in enumerate(uploads, start=1):
-            started = time.perf_counter()
-            with _DECODE_SLOTS:
-                try:
-                    images.append(load_photo(data, max_pixels, decode_size))
-                except ImageError as error:
-                    if len(uploads) == 1:
-                        raise
-                    raise ImageError(error.reason, f"photo {position}: {error}") from error
-            decode_ms.append((time.perf_counter() - started) * 1000)
-        found = engine.detector.detect(spec.name, images, options)
+        # A batch goes through in groups whose declared pixels fit the worker's budget together.
+        for group in _groups(uploads, budget.limit):
+            with budget.hold(sum(pixels for _, _, pixels in group)):
+                decoded = []
+                for position, data, _ in group:
+                    started = time.perf_counter()
+                    try:
+                        decoded.append(load_photo(data, max_pixels, decode_size))
+                    except ImageError as error:
+                        if len(uploads) == 1:
+                            raise
+                        raise ImageError(error.reason, f"photo {position}: {error}") from error
+                    decode_ms.append((time.perf_counter() - started) * 1000)
+                found += engine.detector.detect(spec.name, decoded, options)
+                images += decoded
     g.detection_count = sum(len(result.detections) for result in found)
     stored = store_predictions(spec, options, list(zip(uploads, images, found, strict=True))) if store else None
     total_ms = (time.perf_counter() - g.started) * 1000
@@ -165,6 +169,19 @@ def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], s
         for result, ids in zip(results, stored, strict=True):
             result["stored"] = ids
     return results
+
+
+def _groups(uploads: list[bytes], pixel_limit: int) -> Iterator[list[tuple[int, bytes, int]]]:
+    """Consecutive (position, data, declared pixels) runs whose pixels fit `pixel_limit` together."""
+    group: list[tuple[int, bytes, int]] = []
+    for position, data in enumerate(uploads, start=1):
+        pixels = declared_pixels(data)
+        if group and sum(held for _, _, held in group) + pixels > pixel_limit:
+            yield group
+            group = []
+        group.append((position, data, pixels))
+    if group:
+        yield group
 
 
 def _result(spec: ModelSpec, image: Photo, found: Detected, decode_ms: float, total_ms: float) -> dict:

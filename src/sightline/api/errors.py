@@ -39,11 +39,12 @@ _IMAGE_ERRORS = {
 class ApiError(Exception):
     """An expected failure with its HTTP status, a stable machine-readable code and a message for people."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, for a 503 the client may retry
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -54,7 +55,10 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def _api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error.message)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -22,6 +22,7 @@ from .lifecycle import (
     store_predictions,
 )
 from .lifecycle_schemas import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
+from .memory import declared_pixels, pixel_budget
 from .parsing import Blueprint
 from .schemas import DetectQueryIn, ImageUploadIn
 
@@ -61,8 +62,9 @@ def upload_image(params: dict, upload: dict):
     spec, options = _model_and_options(params)
     data = _file_bytes(upload.get("image"))
     detector = current_engine().detector
-    image = load_photo(data, max_pixels(), detector.decode_size(spec.name))
-    found = detector.detect(spec.name, [image], options)[0]
+    with pixel_budget().hold(declared_pixels(data)):
+        image = load_photo(data, max_pixels(), detector.decode_size(spec.name))
+        found = detector.detect(spec.name, [image], options)[0]
     image_id = store_predictions(spec, options, [(data, image, found)])[0]["image_id"]
     with current_storage().sessions() as session:
         record = image_json(crud.get_image(session=session, image_id=image_id))
@@ -152,8 +154,9 @@ def rerun(body: dict, image_id: int):
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
     data = storage.images.read(image.sha256)
-    picture = load_photo(data, max_pixels(), engine.detector.decode_size(spec.name))
-    found = engine.detector.detect(spec.name, [picture], options)[0]
+    with pixel_budget().hold(declared_pixels(data)):
+        picture = load_photo(data, max_pixels(), engine.detector.decode_size(spec.name))
+        found = engine.detector.detect(spec.name, [picture], options)[0]
     prediction_id = store_predictions(spec, options, [(data, picture, found)])[0]["prediction_id"]
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)

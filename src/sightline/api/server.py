@@ -62,6 +62,12 @@ class _GunicornLogger(glogging.Logger):
         self.error_log.addHandler(_ToSightlineLog())
 
 
+def _post_fork(server, worker) -> None:
+    from .memory import tune_malloc
+
+    tune_malloc()
+
+
 def _child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
@@ -91,6 +97,7 @@ class SightlineServer(BaseApplication):
             "worker_tmp_dir": str(runtime_dir),
             "control_socket_disable": True,
             "proc_name": "sightline",
+            "post_fork": _post_fork,
             "child_exit": _child_exit,
             "on_exit": lambda server: shutil.rmtree(runtime_dir, ignore_errors=True),
         }
