@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..detection.images import ImageError
@@ -101,6 +102,15 @@ def _image_store_error(error: ImageStoreError) -> Response:
     return error_response(503, "image_store_unavailable", "the photo store cannot be used on this server; see its log")
 
 
+def _conflict(error: IntegrityError) -> Response:
+    # Another request changed the same rows at the same moment (deleted the photo a feedback is
+    # for, say): nothing was stored, and trying again gives the answer for the new state.
+    log.warning("request %s conflicted with a concurrent change: %s", g.get("request_id"), error.orig)
+    return error_response(
+        409, "conflict", "another request changed the same stored data at the same time; nothing was stored, try again"
+    )
+
+
 def _unexpected_error(error: Exception) -> Response:
     log.error("unhandled error in request %s", g.get("request_id"), exc_info=error)
     return error_response(
@@ -137,4 +147,5 @@ def init_app(app: Flask) -> None:
     # Storage refusals raised in any view; a view catches them only to add context to the message.
     app.register_error_handler(crud.NotFoundError, lambda error: _api_error(not_found(error)))
     app.register_error_handler(crud.InputError, lambda error: _api_error(input_error(error)))
+    app.register_error_handler(IntegrityError, _conflict)
     app.register_error_handler(Exception, _unexpected_error)

@@ -14,7 +14,9 @@ from datetime import timedelta
 
 import numpy as np
 from PIL import Image
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, delete, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from ..detection.detections import Detections
@@ -82,15 +84,36 @@ def get_image_by_sha256(*, session: Session, sha256: str) -> StoredImage | None:
 def add_image(*, session: Session, files: FileChanges, data: bytes, width: int, height: int) -> StoredImage:
     """Store a photo's bytes (once per content) and its row; width and height are the upright image's."""
     staged_sha256 = files.stage(data)
-    image = get_image_by_sha256(session=session, sha256=staged_sha256)
-    if image is not None:
-        return image
     with Image.open(io.BytesIO(data)) as header:
         image_format = header.format or "unknown"
-    image = StoredImage(sha256=staged_sha256, width=width, height=height, format=image_format, byte_size=len(data))
-    session.add(image)
-    session.flush()
+    # Several requests may store the same new photo at once, or one may delete it meanwhile: an
+    # upsert, not a look-up then an insert, so that each either adds the row or takes the one that
+    # is there, and holds it (PostgreSQL's row lock, SQLite's write lock) until its own commit.
+    # The no-op update is what takes that lock; a plain "do nothing" would take none.
+    upsert = _insert_for(session)(StoredImage).values(
+        sha256=staged_sha256,
+        width=width,
+        height=height,
+        format=image_format,
+        byte_size=len(data),
+        uploaded_at=utcnow(),
+        review_state=ReviewState.UNREVIEWED,
+    )
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=[StoredImage.sha256], set_={"sha256": upsert.excluded.sha256})
+    )
+    image = get_image_by_sha256(session=session, sha256=staged_sha256)
+    session.refresh(image)  # another request's changes to a row this session had loaded before
     return image
+
+
+def _insert_for(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert
+    if dialect == "sqlite":
+        return sqlite_insert
+    raise NotImplementedError(f"storing photos needs SQLite or PostgreSQL, not {dialect}")
 
 
 def get_image(*, session: Session, image_id: int) -> StoredImage:
@@ -191,8 +214,14 @@ def set_review_state(*, session: Session, image: StoredImage, reviewed: bool) ->
 def delete_image(*, session: Session, files: FileChanges, image: StoredImage) -> None:
     """Delete the image with its predictions, feedback and dataset memberships; its file goes after commit."""
     files.delete_after_commit(image.sha256)
-    session.delete(image)
-    session.flush()
+    # One DELETE, the database cascading to the rest: a request that deleted it a moment ago (or
+    # added a prediction since it was read) then means "not found", not a failed flush.
+    deleted = session.execute(
+        delete(StoredImage).where(StoredImage.id == image.id).execution_options(synchronize_session=False)
+    )
+    if deleted.rowcount == 0:
+        raise NotFoundError("image", image.id)
+    session.expunge_all()
 
 
 # Predictions
