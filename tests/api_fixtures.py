@@ -69,6 +69,33 @@ def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield running
 
 
+@pytest.fixture
+def start_server(models_dir: Path, database_url: str, tmp_path: Path) -> Callable[..., ApiServer]:
+    """`start_server(**env)`: `sightline serve` on this test's database and photo folder; stopped after the test."""
+    started: list[ApiServer] = []
+
+    def start(**env: str) -> ApiServer:
+        server = ApiServer(
+            {
+                "SIGHTLINE_DATA_DIR": str(tmp_path / "data"),
+                "SIGHTLINE_MODELS_DIR": str(models_dir),
+                "SIGHTLINE_DATABASE_URL": database_url,
+                "SIGHTLINE_LOG_FILE": str(tmp_path / "sightline.log"),
+                "SIGHTLINE_ADMIN_KEY": ADMIN_KEY,
+                "SIGHTLINE_WORKERS": "2",
+                **env,
+            },
+            tmp_path / "server.out",
+        )
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 def encode(image: Image.Image, kind: str = "JPEG", **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, kind, **options)

@@ -70,11 +70,11 @@ def get_evaluation(evaluation_id: int):
 
 
 @bp.post("/evaluations/<int:evaluation_id>/promote")
+@admin_required  # before the body is read: a caller without the key learns nothing from it
 @bp.arguments(PromoteIn())
 @bp.doc(security=[{"AdminKey": []}])
 @bp.alt_response(200, schema=PromoteOut, success=True, description="the new default model")
 @bp.errors(403, 404, 409)
-@admin_required
 def promote(body: dict, evaluation_id: int):
     """Make the evaluation's recommended model (or the one named) the default, now and after restarts (admin).
 

@@ -35,6 +35,20 @@ def _refuse_repeated(values: MultiDict) -> None:
             )
 
 
+def _refuse_nul(value: object, name: str = "body") -> None:
+    """No stored name holds a NUL character, and PostgreSQL refuses one in a query: a clear 400 instead."""
+    pending = [(name, value)]
+    while pending:  # a loop, not recursion: the JSON may nest as deep as the parser allows
+        where, item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise ApiError(400, "bad_parameter", f"{where} contains a NUL character")
+        if isinstance(item, dict):
+            pending += [(f"{where}.{key}", child) for key, child in item.items()]
+            pending += [(f"a key in {where}", key) for key in item]
+        elif isinstance(item, list):
+            pending += [(f"{where}[{index}]", child) for index, child in enumerate(item)]
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
@@ -42,7 +56,17 @@ class _Parser(FlaskParser):
         # In a multipart upload the parameters may also come as form fields, under the same names.
         values = CombinedMultiDict([req.args, req.form]) if req.mimetype == "multipart/form-data" else req.args
         _refuse_repeated(values)
+        for name, value in values.items():
+            _refuse_nul(value, f"the parameter {name!r}")
         return self._makeproxy(values, schema)
+
+    def load_json(self, req, schema):
+        try:
+            body = super().load_json(req, schema)
+        except RecursionError:
+            raise ApiError(400, "bad_parameter", "the JSON body is nested too deeply") from None
+        _refuse_nul(body)
+        return body
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         raise ApiError(400, "bad_parameter", "; ".join(_describe(error.messages)))
