@@ -90,9 +90,9 @@ def _image_error(error: ImageError) -> Response:
 
 
 def _model_load_error(error: ModelLoadError) -> Response:
-    # The detail names server paths: it goes to the log, the client gets the gist.
+    # The detail names server paths: it goes to the log; the client learns which file and the fix.
     log.error("model unavailable: %s", error)
-    return error_response(503, "model_unavailable", "the model cannot be loaded on this server; see its log")
+    return error_response(503, "model_unavailable", error.summary)
 
 
 def _image_store_error(error: ImageStoreError) -> Response:

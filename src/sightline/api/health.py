@@ -28,6 +28,9 @@ def readyz():
     """The worker that answers has its default model loaded and can detect at full speed."""
     engine = current_engine()
     if not engine.is_ready():
+        failure = engine.registry.load_error(engine.default_model)
+        if failure is not None:
+            raise ApiError(503, "not_ready", f"the default model failed to load: {failure.summary}")
         engine.warm_up()
         raise ApiError(503, "not_ready", f"the default model {engine.default_model} is still loading")
     return jsonify({"status": "ready", "model": engine.default_model})

@@ -32,7 +32,7 @@ class SerialDetector:
     def __init__(self, registry: ModelRegistry, on_pass: Callable[[str, float], None] | None = None) -> None:
         self.registry = registry
         self._on_pass = on_pass
-        self._locks = {spec.name: threading.Lock() for spec in registry.specs}
+        self._locks: dict[str, threading.Lock] = {}  # models come and go with the models file
 
     def decode_size(self, model: str) -> DecodeSize:
         """How small a photo for `model` may be decoded (`images.load_photo`); loads the model if needed."""
@@ -40,7 +40,7 @@ class SerialDetector:
 
     def detect(self, model: str, images: Sequence[Photo], options: DetectOptions) -> list[Detected]:
         detector = self.registry.get(model)  # loads the model on first use, once
-        with self._locks[detector.name]:
+        with self._locks.setdefault(detector.name, threading.Lock()):
             started = time.perf_counter()
             found = detector.detect(images, options)
             elapsed = time.perf_counter() - started

@@ -90,6 +90,11 @@ class Detections:
     def with_class_ids(self, class_ids: Iterable[int]) -> Detections:
         return self[np.isin(self.class_ids, np.fromiter(class_ids, dtype=np.int64))]
 
+    def clipped(self, width: int, height: int) -> Detections:
+        """Boxes cut at the image's edges."""
+        limits = np.array([width, height, width, height], dtype=np.float32)
+        return Detections(np.clip(self.boxes, 0.0, limits), self.scores, self.class_ids, self.labels)
+
     def to_json(self, decimals: int = 2) -> list[dict]:
         """`[{"label", "class_id", "score", "box": {"x1", "y1", "x2", "y2"}}]`, in stored order."""
         return [

@@ -58,7 +58,9 @@ class FixedInputDetector(Detector):
     """A model with a fixed input size: photos are fitted into it and boxes mapped back.
 
     `forward` is the model with its decoding, in PyTorch or ONNX Runtime (see `runtime.py`);
-    `decode` turns its outputs into candidates per image.
+    `decode` turns its outputs into candidates per image. `clip_after_nms`: boxes are cut at the
+    photo's edges after NMS rather than before, as Ultralytics' predictor does; cutting first changes
+    the overlap of boxes that reach past an edge, and so which of them NMS keeps.
     """
 
     def __init__(
@@ -68,13 +70,23 @@ class FixedInputDetector(Detector):
         forward: Forward,
         input_spec: InputSpec,
         decode: Callable[[Sequence[np.ndarray], float], list[Candidates]],
+        clip_after_nms: bool = False,
     ) -> None:
         super().__init__(name, categories)
         self.forward = forward
         self.input_spec = input_spec
         self.decode = decode
+        self.clip_after_nms = clip_after_nms
 
-    def decode_size(self, width: int, height: int) -> tuple[int, int]:
+    def detect(self, images: Sequence[Image.Image | Photo], options: DetectOptions | None = None) -> list[Detections]:
+        found = super().detect(images, options)
+        if not self.clip_after_nms:
+            return found
+        return [detections.clipped(*image.size) for detections, image in zip(found, images, strict=True)]
+
+    def decode_size(self, width: int, height: int) -> tuple[int, int] | None:
+        if self.input_spec.resample == "bilinear":
+            return None  # OpenCV-style resizing is only faithful from the full-size pixels
         return fitted_size(self.input_spec, width, height)
 
     def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
@@ -82,7 +94,7 @@ class FixedInputDetector(Detector):
         batch = np.stack([pixels for pixels, _ in prepared])
         decoded = self.decode(self.forward(batch), score_floor)
         return [
-            (placement.to_original(boxes), scores, class_ids)
+            (placement.to_original(boxes, clip=not self.clip_after_nms), scores, class_ids)
             for (boxes, scores, class_ids), (_, placement) in zip(decoded, prepared, strict=True)
         ]
 

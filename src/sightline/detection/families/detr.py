@@ -1,0 +1,57 @@
+"""DETR-family exports (RT-DETR, D-FINE, RF-DETR, DETR): one box and one set of class logits per query.
+
+Boxes are normalised cx, cy, w, h of the model input. RT-DETR, D-FINE and RF-DETR are trained with a
+sigmoid per class and keep the best query-class pairs, as transformers' RT-DETR
+`post_process_object_detection` does; the original DETR uses a softmax whose last class means
+"no object". The input is the photo stretched to the model's size (their processors' default).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..detector import Candidates
+
+SIGMOID = "detr"  # logits float32[B, queries, classes], boxes float32[B, queries, 4]
+SOFTMAX = "detr-softmax"  # logits float32[B, queries, classes + 1]: the last is "no object"
+
+
+def _corners(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """float[N, 4] normalised cxcywh -> float32[N, 4] xyxy in input pixels of size (width, height)."""
+    cx, cy, w, h = boxes.T
+    scale = np.array([size[0], size[1], size[0], size[1]], dtype=np.float32)
+    return (np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1) * scale).astype(np.float32)
+
+
+def decoder(layout: str, size: tuple[int, int], boxes_first: bool):
+    """Candidates from (boxes, logits) or (logits, boxes) outputs, as `boxes_first` says."""
+
+    def decode(outputs, score_floor: float) -> list[Candidates]:
+        boxes, logits = (outputs[0], outputs[1]) if boxes_first else (outputs[1], outputs[0])
+        found = []
+        for image_boxes, image_logits in zip(boxes, logits, strict=True):
+            logits64 = image_logits.astype(np.float64)
+            if layout == SOFTMAX:
+                exp = np.exp(logits64 - logits64.max(axis=1, keepdims=True))
+                probabilities = (exp / exp.sum(axis=1, keepdims=True))[:, :-1]
+                class_ids = probabilities.argmax(axis=1)
+                scores = probabilities[np.arange(len(class_ids)), class_ids]
+                queries = np.arange(len(class_ids))
+            else:
+                probabilities = 1.0 / (1.0 + np.exp(-logits64))
+                # The best query-class pairs, as many as there are queries: a query may name two classes.
+                flat = probabilities.reshape(-1)
+                top = np.argsort(-flat, kind="stable")[: probabilities.shape[0]]
+                queries, class_ids = np.divmod(top, probabilities.shape[1])
+                scores = flat[top]
+            keep = scores >= score_floor
+            found.append(
+                (
+                    _corners(image_boxes[queries[keep]], size),
+                    scores[keep].astype(np.float32),
+                    class_ids[keep].astype(np.int64),
+                )
+            )
+        return found
+
+    return decode

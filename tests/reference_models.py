@@ -1,0 +1,102 @@
+"""Random-initialised detectors built offline with the libraries users export from, and their own predictions.
+
+Random weights give near-constant, tiny scores: the builders recalibrate batch norm on the sample
+photos (so features vary with the picture) and raise the class bias, which gives dozens to hundreds
+of boxes over 0.3 on most photos, with distinct scores. Built once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+# Ultralytics must neither reach the network nor write settings into the home directory.
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ultralytics-settings-"))
+YOLO_SIZE = 320
+
+
+def sample_photos() -> dict[str, Image.Image]:
+    return {path.stem: Image.open(path).convert("RGB") for path in sorted(SAMPLES.glob("*.jpg"))}
+
+
+def _recalibrate_batch_norm(network, size: tuple[int, int]) -> None:
+    import torch
+
+    batch = torch.stack(
+        [
+            torch.from_numpy(np.asarray(photo.resize(size), dtype=np.float32) / 255).permute(2, 0, 1)
+            for photo in sample_photos().values()
+        ]
+    )
+    for module in network.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None  # a plain average over the batch
+    network.train()
+    with torch.no_grad():
+        network(batch)
+    network.eval()
+
+
+def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool) -> Path:
+    """Ultralytics builds `yaml` (e.g. yolo11n.yaml) with random weights and exports it with its own exporter."""
+    import torch
+    from ultralytics import YOLO
+
+    torch.manual_seed(0)
+    model = YOLO(yaml)
+    _recalibrate_batch_norm(model.model, (YOLO_SIZE, YOLO_SIZE))
+    head = model.model.model[-1]
+    with torch.no_grad():
+        for branch in ("cv3", "one2one_cv3"):
+            for layers in getattr(head, branch, None) or []:
+                layers[-1].bias.fill_(-3.0)  # from about -10: scores near 0.05 instead of 0.00005
+    # The exporter writes next to the source file, here the working directory: keep it in `directory`.
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        exported = Path(model.export(format="onnx", imgsz=YOLO_SIZE, nms=False if end_to_end else None, verbose=False))
+    finally:
+        os.chdir(previous)
+    target = directory / f"{Path(yaml).stem}{'-end2end' if end_to_end else ''}.onnx"
+    shutil.move(directory / exported.name, target)
+    return target
+
+
+def yolo_reference(path: Path, photo: Image.Image, score_threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ultralytics' own predictor on the exported file: boxes xyxy in photo pixels, scores, class ids."""
+    from ultralytics import YOLO
+
+    bgr = np.ascontiguousarray(np.asarray(photo)[:, :, ::-1])  # the same decoded pixels on both sides
+    result = YOLO(str(path), task="detect").predict(
+        bgr, conf=score_threshold, iou=0.5, imgsz=YOLO_SIZE, max_det=300, verbose=False
+    )[0]
+    boxes = result.boxes
+    return boxes.xyxy.numpy(), boxes.conf.numpy(), boxes.cls.numpy().astype(np.int64)
+
+
+def assert_same_detections(ours, reference, score_threshold: float) -> None:
+    """Every reference box found with the same class, within 1 px and 0.01 in score, and no others;
+    a box whose score is within 0.01 of the threshold may be on either side of it."""
+    ref_boxes, ref_scores, ref_classes = reference
+    unmatched = set(range(len(ours)))
+    for box, score, class_id in zip(ref_boxes, ref_scores, ref_classes, strict=True):
+        same_class = [i for i in unmatched if ours.class_ids[i] == class_id]
+        if not same_class:
+            assert abs(score - score_threshold) < 0.01, f"missed {class_id} {score:.3f} {box}"
+            continue
+        best = min(same_class, key=lambda i: np.abs(ours.boxes[i] - box).max())
+        if np.abs(ours.boxes[best] - box).max() > 1.0 and abs(score - score_threshold) < 0.01:
+            continue
+        assert np.abs(ours.boxes[best] - box).max() <= 1.0, f"{ours.boxes[best]} vs reference {box}"
+        assert abs(ours.scores[best] - score) <= 0.01, f"score {ours.scores[best]} vs reference {score}"
+        unmatched.remove(best)
+    extra = [i for i in unmatched if abs(ours.scores[i] - score_threshold) >= 0.01]
+    assert not extra, f"boxes the reference does not find: {[ours.to_json()[i] for i in extra]}"

@@ -1,0 +1,96 @@
+"""ONNX detector files, served as their exporters' own predictors run them, on the sample photos."""
+
+from __future__ import annotations
+
+import pytest
+
+from reference_models import assert_same_detections, build_yolo_onnx, sample_photos, yolo_reference
+from sightline.detection.options import DetectOptions
+from sightline.detection.registry import ModelLoadError, ModelRegistry
+
+pytest.importorskip("ultralytics")
+
+
+@pytest.fixture(scope="session")
+def yolo_exports(tmp_path_factory) -> dict[str, object]:
+    directory = tmp_path_factory.mktemp("yolo")
+    return {
+        "yolo11n": build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
+        "yolo26n-end2end": build_yolo_onnx(directory, "yolo26n.yaml", end_to_end=True),
+    }
+
+
+def _registry(tmp_path, name: str, path, models_dir=None) -> ModelRegistry:
+    models_file = tmp_path / "models.toml"
+    models_file.write_text(f'[models.{name}]\nformat = "onnx"\nweights = "{path}"\n')
+    return ModelRegistry(models_dir or tmp_path, models_file)
+
+
+@pytest.mark.parametrize("name", ["yolo11n", "yolo26n-end2end"])
+def test_yolo_exports_give_ultralytics_own_boxes_labels_and_scores(yolo_exports, tmp_path, name):
+    registry = _registry(tmp_path, name.replace("-", "_"), yolo_exports[name])
+    spec = registry.spec(name.replace("-", "_"))
+    detector = registry.get(spec.name)
+    # NMS-free heads are compared without our NMS, as Ultralytics applies none to them.
+    options = DetectOptions(score_threshold=0.3, iou_threshold=1.0 if "end2end" in name else 0.5, max_detections=300)
+    compared = 0
+    for photo_name, photo in sample_photos().items():
+        (ours,) = detector.detect([photo], options)
+        reference = yolo_reference(yolo_exports[name], photo, 0.3)
+        assert_same_detections(ours, reference, 0.3)
+        compared += len(reference[0])
+        print(photo_name, len(ours), len(reference[0]))
+    assert compared >= 20  # enough boxes for the comparison to mean something
+    assert spec.architecture == ("yolo-end2end" if "end2end" in name else "yolo")
+    assert spec.input_size == (320, 320)
+
+
+def _onnx_file(path, outputs: dict[str, list[int]]):
+    """A tiny ONNX graph with an image input and the given outputs (zeros), for layouts we must refuse."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, initialisers, infos = [], [], []
+    for name, shape in outputs.items():
+        initialisers.append(numpy_helper.from_array(np.zeros(shape, np.float32), f"{name}_value"))
+        nodes.append(helper.make_node("Identity", [f"{name}_value"], [name]))
+        infos.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+    image = helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 64, 64])
+    graph = helper.make_graph(nodes, "g", [image], infos, initialisers)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def test_an_onnx_file_of_another_layout_is_refused_naming_its_outputs_and_the_supported_ones(tmp_path, models_dir):
+    path = _onnx_file(tmp_path / "segmenter.onnx", {"masks": [1, 21, 64, 64]})
+    registry = _registry(tmp_path, "segmenter", path, models_dir)
+
+    with pytest.raises(ModelLoadError) as refused:
+        registry.get("segmenter")
+
+    assert "masks [1, 21, 64, 64]" in str(refused.value)
+    assert "yolo-end2end" in str(refused.value) and "RT-DETR" in str(refused.value)
+    assert registry.get("nanodet").name == "nanodet"  # the others keep working
+
+
+def test_a_truncated_export_fails_with_the_file_and_the_fix_then_a_good_one_is_used_without_restart(
+    yolo_exports, tmp_path
+):
+    path = tmp_path / "yolo.onnx"
+    path.write_bytes(yolo_exports["yolo11n"].read_bytes()[:100_000])
+    models_file = tmp_path / "models.toml"
+    models_file.write_text(
+        '[models.yolo]\nformat = "onnx"\nweights = "yolo.onnx"\nlayout = "yolo"\ninput_size = [320, 320]\n'
+    )
+    registry = ModelRegistry(tmp_path, models_file)
+
+    with pytest.raises(ModelLoadError) as refused:
+        registry.get("yolo")
+    assert "yolo.onnx" in refused.value.summary and "export the model again" in refused.value.summary
+    assert str(tmp_path) not in refused.value.summary
+    assert registry.load_error("yolo") is refused.value
+
+    path.write_bytes(yolo_exports["yolo11n"].read_bytes())  # exported again, in place
+    (found,) = registry.get("yolo").detect([sample_photos()["dog"]], DetectOptions(score_threshold=0.3))
+    assert len(found) > 0 and registry.load_error("yolo") is None
