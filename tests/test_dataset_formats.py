@@ -128,15 +128,16 @@ def test_an_ultralytics_layout_imports_with_its_own_class_ids(
 
 
 def voc_dataset(root: Path, samples_dir: Path) -> Path:
-    """A VOC folder in VOC's own spellings: an aeroplane and a sofa are COCO's airplane and couch."""
+    """A VOC folder in VOC's own spellings (an aeroplane and a sofa are COCO's airplane and couch), its pixels
+    numbered from 1: the aeroplane covers Sightline's (10, 20) - (110, 90)."""
     (root / "Annotations").mkdir(parents=True)
     (root / "JPEGImages").mkdir()
     shutil.copy(samples_dir / "dog.jpg", root / "JPEGImages" / "dog.jpg")
     (root / "Annotations" / "dog.xml").write_text(
         "<annotation><filename>dog.jpg</filename><size><width>768</width><height>576</height><depth>3</depth></size>"
-        "<object><name>aeroplane</name><difficult>0</difficult><bndbox><xmin>10</xmin><ymin>20</ymin>"
+        "<object><name>aeroplane</name><difficult>0</difficult><bndbox><xmin>11</xmin><ymin>21</ymin>"
         "<xmax>110</xmax><ymax>90</ymax></bndbox></object>"
-        "<object><name>sofa</name><difficult>1</difficult><bndbox><xmin>300</xmin><ymin>200</ymin>"
+        "<object><name>sofa</name><difficult>1</difficult><bndbox><xmin>301</xmin><ymin>201</ymin>"
         "<xmax>768</xmax><ymax>576</ymax></bndbox></object></annotation>"
     )
     return root
@@ -232,11 +233,11 @@ def _break_voc(root: Path, problem: str) -> None:
     elif problem == "no name":
         xml.write_text(text.replace("<name>sofa</name>", ""))
     elif problem == "not a number":
-        xml.write_text(text.replace("<xmin>10</xmin>", "<xmin>ten</xmin>"))
+        xml.write_text(text.replace("<xmin>11</xmin>", "<xmin>ten</xmin>"))
     elif problem == "outside":
         xml.write_text(text.replace("<xmax>768</xmax>", "<xmax>800</xmax>"))
     elif problem == "upside down":
-        xml.write_text(text.replace("<ymin>20</ymin>", "<ymin>95</ymin>"))
+        xml.write_text(text.replace("<ymin>21</ymin>", "<ymin>95</ymin>"))
     elif problem == "difficult yes":
         xml.write_text(text.replace("<difficult>1</difficult>", "<difficult>yes</difficult>"))
     elif problem == "escaping name":
@@ -255,9 +256,9 @@ def _break_voc(root: Path, problem: str) -> None:
         ("not a number", "dog.xml: object 1: <bndbox/xmin> must be a number, not 'ten'"),
         (
             "outside",
-            r"dog.xml: object 2 \(sofa\): box \(300, 200\) - \(800, 576\) is empty or lies outside the 768x576",
+            r"dog.xml: object 2 \(sofa\): box \(301, 201\) - \(800, 576\) is empty or lies outside the 768x576",
         ),
-        ("upside down", r"dog.xml: object 1 \(aeroplane\): box \(10, 95\) - \(110, 90\) is empty"),
+        ("upside down", r"dog.xml: object 1 \(aeroplane\): box \(11, 95\) - \(110, 90\) is empty"),
         ("difficult yes", "dog.xml: object 2: <difficult> must be 0 or 1, not 'yes'"),
         ("escaping name", "dog.xml: <filename> '../dog.jpg' must be relative to the images folder"),
     ],
@@ -290,3 +291,33 @@ def test_cli_exports_and_imports_each_format(run_cli, samples_dir: Path, tmp_pat
     # An export never writes into a folder that already holds files.
     code, _, err = run_cli("dataset", "export", str(tmp_path / "voc"), "--dataset", "s", "--format", "voc")
     assert code == 1 and "already exists and is not an empty folder" in err
+
+
+def test_supervision_reads_our_exports_box_for_box(storage: Storage, samples_dir: Path, tmp_path: Path) -> None:
+    """roboflow/supervision's own YOLO and VOC loaders, an independent reader, find the boxes we wrote."""
+    import supervision as sv  # a test dependency (pyproject dev), never one of the server's
+
+    import_coco(storage, samples_dir / "annotations.json", samples_dir, "samples")
+    expected = boxes_by_file(storage, "samples")
+    export(storage, "samples", tmp_path / "yolo", "yolo")
+    export(storage, "samples", tmp_path / "voc", "voc")
+
+    yolo = sv.DetectionDataset.from_yolo(
+        images_directory_path=str(tmp_path / "yolo" / "images"),
+        annotations_directory_path=str(tmp_path / "yolo" / "labels"),
+        data_yaml_path=str(tmp_path / "yolo" / "data.yaml"),
+    )
+    voc = sv.DetectionDataset.from_pascal_voc(
+        images_directory_path=str(tmp_path / "voc" / "JPEGImages"),
+        annotations_directory_path=str(tmp_path / "voc" / "Annotations"),
+    )
+    for dataset in (yolo, voc):
+        read = {}
+        for image_path, _, detections in dataset:
+            labels = [dataset.classes[i] for i in detections.class_id]
+            read[Path(image_path).name] = sorted(zip(labels, detections.xyxy.tolist(), strict=True))
+        assert set(read) == set(expected)
+        for name, rows in expected.items():
+            assert [label for label, _ in read[name]] == [label for label, _, _ in rows], name
+            for (_, box), (_, expected_box, _) in zip(read[name], rows, strict=True):
+                assert box == pytest.approx(expected_box, abs=0.5), name  # supervision rounds VOC to whole pixels

@@ -1,6 +1,8 @@
 """Pascal VOC datasets: one XML file per image under `Annotations/`, the images under `JPEGImages/`.
 
-Each `<object>` has a `<name>` and a `<bndbox>` of `xmin, ymin, xmax, ymax` in pixels. VOC's own class
+Each `<object>` has a `<name>` and a `<bndbox>` of `xmin, ymin, xmax, ymax`: VOC numbers pixels from 1 and
+names the first and last pixel covered, so a box from x1 to x2 (in Sightline's pixel coordinates, from 0)
+is `xmin = x1 + 1`, `xmax = x2`; import takes 1 off `xmin` and `ymin` (a 0 is read as 0). VOC's own class
 names that COCO spells differently (aeroplane, motorbike, sofa, tvmonitor, ...) are read as COCO's.
 VOC's `<difficult>1</difficult>` marks an object evaluation ignores, as COCO does a crowd region: import
 reads it as one and export writes crowd regions that way. Import checks everything before anything
@@ -49,7 +51,8 @@ def _annotation(image: LabelledImage) -> ElementTree.Element:
         ElementTree.SubElement(item, "name").text = label
         ElementTree.SubElement(item, "difficult").text = "1" if crowd else "0"
         bndbox = ElementTree.SubElement(item, "bndbox")
-        for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), box, strict=True):
+        x1, y1, x2, y2 = box
+        for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), (x1 + 1, y1 + 1, x2, y2), strict=True):
             ElementTree.SubElement(bndbox, tag).text = f"{value:.2f}".rstrip("0").rstrip(".")
     ElementTree.indent(root)
     return root
@@ -83,12 +86,12 @@ def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[Coc
             raise DatasetError(
                 f"{images_dir / name} is {found.width}x{found.height} but {where} says {size[0]}x{size[1]}"
             )
-        for number, (label, box, difficult) in enumerate(objects, start=1):
-            x1, y1, x2, y2 = box
-            if not (0 <= x1 < x2 <= found.width and 0 <= y1 < y2 <= found.height):
+        for number, (label, (xmin, ymin, xmax, ymax), difficult) in enumerate(objects, start=1):
+            box = (max(xmin - 1, 0.0), max(ymin - 1, 0.0), xmax, ymax)
+            if not (xmin >= 0 and ymin >= 0 and box[0] < xmax <= found.width and box[1] < ymax <= found.height):
                 raise DatasetError(
-                    f"{where}: object {number} ({label}): box ({x1:g}, {y1:g}) - ({x2:g}, {y2:g}) is empty or lies "
-                    f"outside the {found.width}x{found.height} image"
+                    f"{where}: object {number} ({label}): box ({xmin:g}, {ymin:g}) - ({xmax:g}, {ymax:g}) is empty or "
+                    f"lies outside the {found.width}x{found.height} image (VOC numbers pixels from 1)"
                 )
             if coco_label(label) is None:
                 unknown.add(label)

@@ -142,7 +142,12 @@ def _image_folders(document: dict, root: Path, where: str) -> list[Path]:
 
 def _file_name(path: Path, root: Path) -> str:
     """The image's name in the dataset: its path under the images folder (`images/a/b.jpg` is `a/b.jpg`)."""
-    parts = path.resolve().relative_to(root.resolve()).parts
+    try:
+        parts = path.resolve().relative_to(root.resolve()).parts
+    except ValueError:
+        raise DatasetError(
+            f"{path} lies outside the dataset folder {root}; keep the image folders under 'path'"
+        ) from None
     if "images" in parts:
         parts = parts[len(parts) - 1 - parts[::-1].index("images") + 1 :]
     return "/".join(parts)
