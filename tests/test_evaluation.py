@@ -202,7 +202,7 @@ def test_reviewed_photos_become_ground_truth(storage: Storage) -> None:
         ("cat", 0.8, (5, 5, 30, 30)),  # relabelled as bird
         ("car", 0.7, (2, 2, 10, 10)),  # not an object
         ("person", 0.6, (30, 5, 50, 40)),  # box fixed
-        ("horse", 0.5, (40, 10, 60, 45)),  # left unmarked: accepted by reviewing
+        ("horse", 0.5, (40, 10, 60, 45)),  # left unjudged: not ground truth, however it scores
     ]
     image_id = store_photo(storage, rows=rows)
     unreviewed_id = store_photo(storage, jpeg_bytes((1, 1, 1)))
@@ -222,11 +222,39 @@ def test_reviewed_photos_become_ground_truth(storage: Storage) -> None:
         dataset = load_dataset(session=session)
     assert [item.image_id for item in dataset] == [image_id] and unreviewed_id != image_id
     truth = dataset[0].truth
-    assert truth.labels == ("dog", "bird", "person", "horse", "bottle")
-    assert truth.boxes.tolist() == [[1, 1, 20, 20], [5, 5, 30, 30], [31, 6, 49, 47], [40, 10, 60, 45], [50, 1, 60, 9]]
+    assert truth.labels == ("dog", "bird", "person", "bottle")
+    assert truth.boxes.tolist() == [[1, 1, 20, 20], [5, 5, 30, 30], [31, 6, 49, 47], [50, 1, 60, 9]]
     assert truth.class_ids.tolist() == [COCO_80.index(label) for label in truth.labels]
     assert set(truth.scores.tolist()) == {1.0}
-    assert dataset[0].crowd == (False,) * 5
+    assert dataset[0].crowd == (False,) * 4
+    assert dataset[0].sources == ("nanodet", "nanodet", "nanodet", "drawn")
+
+
+def test_the_same_object_confirmed_in_two_predictions_is_one_truth_box(storage: Storage) -> None:
+    image_id = store_photo(storage, rows=[("dog", 0.9, (1, 1, 20, 20)), ("cat", 0.4, (30, 5, 60, 40))])
+    with storage.writing() as (session, _):
+        image = crud.get_image(session=session, image_id=image_id)
+        crud.add_prediction(
+            session=session,
+            image=image,
+            model_name="centernet",
+            model_version="1",
+            parameters={"score_threshold": 0.3},
+            detections=make_detections(("dog", 0.8, (2, 1, 21, 20)), ("dog", 0.7, (40, 30, 60, 45))),
+            duration_ms=20.0,
+        )
+        session.flush()
+        nanodog, _ = image.predictions[0].detections
+        centerdog, otherdog = image.predictions[1].detections
+        for detection in (nanodog, centerdog, otherdog):
+            crud.set_feedback(session=session, detection=detection, verdict="correct", categories=COCO_80)
+        crud.set_review_state(session=session, image=image, reviewed=True)
+
+    with storage.sessions() as session:
+        [photo] = load_dataset(session=session)
+
+    assert photo.truth.boxes.tolist() == [[1, 1, 20, 20], [40, 30, 60, 45]]
+    assert photo.sources == ("nanodet", "centernet")
 
 
 def import_coco(storage: Storage, annotations: Path, images_dir: Path, name: str) -> None:

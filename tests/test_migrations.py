@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from sightline.evaluation.datasets import load_dataset
 from sightline.storage.database import MIGRATIONS_DIR, make_engine, upgrade_database
-from sightline.storage.models import DatasetBox
+from sightline.storage.models import DatasetBox, Detection, Feedback, MissedObject, ReviewState, StoredImage
 
 
 def migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
@@ -56,5 +56,62 @@ def test_upgrading_keeps_dataset_boxes_as_ordinary_objects_and_downgrading_keeps
         assert "crowd" not in {column["name"] for column in inspect(engine).get_columns("dataset_boxes")}
         with engine.connect() as connection:
             assert connection.scalar(select(func.count()).select_from(DatasetBox.__table__)) == 2
+    finally:
+        engine.dispose()
+
+
+def add_reviewed_photos_at_revision_0002(engine: Engine) -> None:
+    """Two reviewed photos as the old rule left them, each with a first prediction of three candidates.
+
+    Photo 1: the two boxes the page showed (0.9, 0.6) judged, a 0.1 candidate it hid left unjudged.
+    Photo 2: a shown 0.5 box left unjudged, which the old rule silently accepted; one object drawn.
+    """
+    statements = [
+        "INSERT INTO images (id, sha256, width, height, format, byte_size, uploaded_at, review_state, reviewed_at) "
+        "VALUES (1, '" + "a1" * 32 + "', 64, 48, 'JPEG', 900, CURRENT_TIMESTAMP, 'reviewed', CURRENT_TIMESTAMP), "
+        "(2, '" + "b2" * 32 + "', 64, 48, 'JPEG', 900, CURRENT_TIMESTAMP, 'reviewed', CURRENT_TIMESTAMP)",
+        "INSERT INTO predictions (id, image_id, model_name, model_version, parameters, duration_ms, created_at) "
+        "VALUES (1, 1, 'nanodet', 'v1', '{}', 10, CURRENT_TIMESTAMP), (2, 2, 'nanodet', 'v1', '{}', 10, CURRENT_TIMESTAMP)",
+        "INSERT INTO detections (id, prediction_id, rank, score, class_id, label, x1, y1, x2, y2) VALUES "
+        "(1, 1, 0, 0.9, 16, 'dog', 1, 1, 30, 30), (2, 1, 1, 0.6, 2, 'car', 30, 5, 60, 40), "
+        "(3, 1, 2, 0.1, 63, 'laptop', 5, 5, 20, 20), "
+        "(4, 2, 0, 0.8, 16, 'dog', 1, 1, 30, 30), (5, 2, 1, 0.5, 15, 'cat', 30, 5, 60, 40), "
+        "(6, 2, 2, 0.1, 63, 'laptop', 5, 5, 20, 20)",
+        "INSERT INTO feedback (id, detection_id, verdict, created_at, updated_at) VALUES "
+        "(1, 1, 'correct', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+        "(2, 2, 'not_an_object', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+        "(3, 4, 'correct', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO missed_objects (id, image_id, class_id, label, x1, y1, x2, y2, created_at) "
+        "VALUES (1, 2, 0, 'person', 2, 2, 12, 40, CURRENT_TIMESTAMP)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def test_upgrading_recomputes_reviewed_photos_counting_only_judged_and_drawn_boxes(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, command.upgrade, "0002")
+        add_reviewed_photos_at_revision_0002(engine)
+
+        upgrade_database(engine)
+
+        with Session(engine) as session:
+            states = dict(session.execute(select(StoredImage.id, StoredImage.review_state)).all())
+            [photo] = load_dataset(session=session)
+        # Photo 2's 0.5 cat was shown and never judged: a person has to finish it, its verdicts kept.
+        assert states == {1: ReviewState.REVIEWED, 2: ReviewState.UNREVIEWED}
+        # Photo 1 stays reviewed; the hidden laptop and the rejected car are not ground truth.
+        assert (photo.image_id, photo.truth.labels, photo.sources) == (1, ("dog",), ("nanodet",))
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Feedback.__table__)) == 3
+            assert connection.scalar(select(func.count()).select_from(MissedObject.__table__)) == 1
+
+        migrate(engine, command.downgrade, "0002")
+
+        assert "review_score_threshold" not in {column["name"] for column in inspect(engine).get_columns("images")}
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Detection.__table__)) == 6
     finally:
         engine.dispose()

@@ -71,9 +71,9 @@ test("marks boxes right and wrong, relabels, fixes a corner, draws a missed obje
   await page.mouse.down();
   await page.mouse.move(photo.x + 70, photo.y + 60, { steps: 5 });
   await page.mouse.up();
-  const missedRow = page.locator("[data-testid^=review-row-n]");
-  await expect(missedRow).toHaveCount(1);
-  await missedRow.getByRole("combobox").selectOption("potted plant");
+  await expect(page.getByRole("combobox", { name: "Label of the drawn object" })).toBeFocused();
+  await page.getByRole("combobox", { name: "Label of the drawn object" }).selectOption("potted plant");
+  await expect(page.locator("[data-testid^=review-row-n]")).toHaveCount(1);
 
   await expect(page.getByTestId("pending-changes")).toContainText("5 unsaved changes");
   await saveScreenshot(page, testInfo, "review-1-editing");

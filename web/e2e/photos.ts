@@ -47,3 +47,9 @@ export function withExifOrientation(name: string, orientation: number): PhotoFil
   }
   throw new Error(`${name} has no EXIF orientation tag to change`);
 }
+
+/** A sample with bytes appended after its end: the same picture, but a file of its own to the server. */
+export function distinctCopy(name: string, tag: string): PhotoFile {
+  const original = sample(name);
+  return { ...original, name: `${tag}-${name}`, buffer: Buffer.concat([original.buffer, Buffer.from(tag)]) };
+}

@@ -52,6 +52,8 @@ serve() {
   servers+=($!)
 }
 serve "$port" "$results/server.log"
+# The ground-truth spec exports the first server's dataset with the command line, as a user would.
+export SIGHTLINE_E2E_DATA_DIR=${data_dirs[0]} SIGHTLINE_E2E_CLI=$(realpath "$sightline")
 serve "$port_with_keys" "$results/server-with-keys.log" SIGHTLINE_API_KEYS="$SIGHTLINE_E2E_API_KEY"
 
 # wait_ready URL PID LOG

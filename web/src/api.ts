@@ -258,6 +258,8 @@ export interface StoredImageSummary {
   uploaded_at: string;
   review_state: ReviewState;
   reviewed_at: string | null;
+  /** The lowest score the reviewer was shown when the review was saved; null when not told. */
+  review_score_threshold: number | null;
   /** The photo's bytes, as uploaded. */
   file_url: string;
   /** Models that have a prediction on it. */
@@ -320,6 +322,8 @@ export interface ImageFeedbackIn {
   missed: { label: string; box: Box }[];
   /** Also mark the photo reviewed (true) or not (false); left as it is when absent. */
   reviewed?: boolean;
+  /** The lowest score the reviewer is shown (the slider), kept with the review. */
+  score_threshold?: number;
 }
 
 /** Feedback on several detections and the missed objects of one photo, stored all or nothing. */
@@ -466,6 +470,8 @@ export interface FeedbackShare {
 export interface Stats {
   images: number;
   reviewed_images: number;
+  /** Judged and drawn boxes on reviewed photos, by the model whose detection was confirmed, or "drawn". */
+  ground_truth: { boxes: number; by_source: Record<string, number> };
   feedback: { by_model: FeedbackShare[]; by_class: FeedbackShare[]; by_day: FeedbackShare[] };
 }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from ..storage import crud
-from .errors import input_error
+from ..storage.models import Verdict
+from .errors import ApiError, input_error
 from .lifecycle import categories_of, current_storage, feedback_json, image_json, missed_json
 from .lifecycle_schemas import DetectionFeedbackOut, FeedbackIn, ImageFeedbackIn, ImageOut, MissedIn, MissedOut
 from .parsing import Blueprint
@@ -16,6 +17,17 @@ bp = Blueprint("feedback", __name__, url_prefix="/api/v1", description="What use
 def _box(body: dict) -> tuple[float, float, float, float] | None:
     box = body.get("box")
     return (box["x1"], box["y1"], box["x2"], box["y2"]) if box else None
+
+
+def _unseen(detection, verdict: str, shown: float | None) -> bool:
+    """A first verdict that makes a box ground truth although it scores below what the reviewer was shown."""
+    return (
+        shown is not None
+        # The page compares the score as the API sends it, rounded to 4 places.
+        and round(detection.score, 4) < shown
+        and detection.feedback is None
+        and verdict != Verdict.NOT_AN_OBJECT.value
+    )
 
 
 def _first_model(image) -> str | None:
@@ -30,8 +42,10 @@ def submit_feedback(body: dict, image_id: int):
     """Record feedback on several detections of a photo, add missed objects, optionally mark it reviewed.
 
     All or nothing: if one item is refused (unknown detection, box outside the photo, unknown
-    label) nothing of the request is stored, and the message names the item.
+    label, a box the reviewer was not shown) nothing of the request is stored, and the message
+    names the item. Only judged and drawn boxes become ground truth; unjudged candidates never do.
     """
+    shown = body.get("score_threshold")
     with current_storage().writing() as (session, _):
         image = crud.get_image(session=session, image_id=image_id)
         detections = {d.id: d for p in image.predictions for d in p.detections}
@@ -39,6 +53,13 @@ def submit_feedback(body: dict, image_id: int):
             detection = detections.get(item["detection_id"])
             if detection is None:
                 raise crud.NotFoundError("detection", item["detection_id"], f"on image {image_id}")
+            if _unseen(detection, item["verdict"], shown):
+                raise ApiError(
+                    422,
+                    "below_shown_score",
+                    f"detections[{number}]: detection {detection.id} scores {detection.score:.2f}, below the "
+                    f"score threshold {shown:g} the reviewer was shown; it cannot be confirmed unseen",
+                )
             try:
                 crud.set_feedback(
                     session=session,
@@ -62,7 +83,9 @@ def submit_feedback(body: dict, image_id: int):
             except crud.InputError as error:
                 raise input_error(crud.InputError(error.code, f"missed[{number}]: {error}")) from None
         if "reviewed" in body:
-            crud.set_review_state(session=session, image=image, reviewed=body["reviewed"])
+            crud.set_review_state(session=session, image=image, reviewed=body["reviewed"], score_threshold=shown)
+        elif shown is not None:
+            image.review_score_threshold = shown
     with current_storage().sessions() as session:
         return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
 

@@ -137,6 +137,7 @@ def image_json(image: StoredImage, full: bool = True) -> dict:
         "uploaded_at": image.uploaded_at.isoformat(),
         "review_state": image.review_state.value,
         "reviewed_at": image.reviewed_at.isoformat() if image.reviewed_at else None,
+        "review_score_threshold": image.review_score_threshold,
         "file_url": f"/api/v1/images/{image.id}/file",
     }
     if full:

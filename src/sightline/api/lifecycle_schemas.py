@@ -70,6 +70,13 @@ class ImageFeedbackIn(Schema):
     detections = fields.List(fields.Nested(DetectionFeedbackIn), load_default=list)
     missed = fields.List(fields.Nested(MissedIn), load_default=list)
     reviewed = fields.Boolean(metadata={"description": "also mark the photo reviewed (true) or not (false)"})
+    score_threshold = fields.Float(
+        validate=validate.Range(0.0, 1.0),
+        metadata={
+            "description": "the lowest score the reviewer was shown (the Review page's slider); kept with the "
+            "review, and a box scoring below it that had no verdict yet cannot be confirmed in this request"
+        },
+    )
 
 
 class EvaluationIn(Schema):
@@ -137,6 +144,11 @@ class ImageSummaryOut(Schema):
     uploaded_at = fields.DateTime(required=True)
     review_state = fields.String(required=True, validate=validate.OneOf(["unreviewed", "reviewed"]))
     reviewed_at = fields.DateTime(required=True, allow_none=True)
+    review_score_threshold = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the lowest score shown to the reviewer when the review was saved; null if not told"},
+    )
     file_url = fields.String(required=True)
     models = fields.List(fields.String(), metadata={"description": "models that made a prediction on it"})
 
@@ -281,7 +293,18 @@ class FeedbackStatsOut(Schema):
     by_day = fields.List(fields.Nested(FeedbackShareOut), required=True)
 
 
+class GroundTruthOut(Schema):
+    boxes = fields.Integer(required=True, metadata={"description": "judged and drawn boxes on reviewed photos"})
+    by_source = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "per model whose detections reviewers confirmed, and `drawn`"},
+    )
+
+
 class StatsOut(Schema):
     images = fields.Integer(required=True)
     reviewed_images = fields.Integer(required=True)
+    ground_truth = fields.Nested(GroundTruthOut, required=True)
     feedback = fields.Nested(FeedbackStatsOut, required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from ..storage import crud
+from ..storage.truth import reviewed_truth_sources
 from .lifecycle import current_storage
 from .lifecycle_schemas import StatsOut
 from .parsing import Blueprint
@@ -30,14 +31,17 @@ def _share(share: crud.FeedbackShare) -> dict:
 @bp.get("/stats")
 @bp.alt_response(200, schema=StatsOut, success=True, description="counts and shares")
 def stats():
-    """Counts of stored and reviewed photos; of the detections users judged, the share marked correct,
-    per model, per model and class, and per model and day (UTC) of the prediction."""
+    """Counts of stored and reviewed photos; the reviewed photos' ground-truth boxes by where they came from;
+    of the detections users judged, the share marked correct, per model, per model and class, and per
+    model and day (UTC) of the prediction."""
     with current_storage().sessions() as session:
         images, reviewed = crud.count_images(session=session)
+        sources = reviewed_truth_sources(session=session)
         return jsonify(
             {
                 "images": images,
                 "reviewed_images": reviewed,
+                "ground_truth": {"boxes": sum(sources.values()), "by_source": sources},
                 "feedback": {
                     "by_model": [_share(s) for s in crud.feedback_shares(session=session)],
                     "by_class": [_share(s) for s in crud.feedback_shares(session=session, by_label=True)],

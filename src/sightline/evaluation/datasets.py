@@ -1,10 +1,9 @@
-"""Ground truth: what users confirmed on reviewed photos, or the boxes of an imported dataset.
+"""Labelled images to evaluate on and export: the reviewed photos, or an imported dataset.
 
-A reviewed photo's ground truth comes from its first prediction (the one the user saw when
-uploading): each detection is kept as it is, with its corrected label or box, or dropped when
-the user said it is not an object; reviewing a photo accepts the detections the user left
-unmarked. The objects the user drew as missed are added. Predictions made later by other
-models on the same photo are for comparison and do not change its ground truth. Only imported
+A reviewed photo's ground truth follows the one rule in `storage.truth`: the boxes its reviewer
+judged to be objects, with their corrections, and the objects they drew; unjudged candidates are
+not part of it. Each truth box keeps where it came from (a model's prediction, drawing, an
+import), so an evaluation can say how far its truth leans towards one model. Only imported
 datasets have crowd regions: users review single objects.
 """
 
@@ -22,12 +21,10 @@ from ..storage.crud import NotFoundError
 from ..storage.models import (
     Dataset,
     DatasetImage,
-    Detection,
-    Prediction,
     ReviewState,
     StoredImage,
-    Verdict,
 )
+from ..storage.truth import IMPORTED, ground_truth, reviewed_image_ids
 
 REVIEWED = "reviewed"
 _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tif"}
@@ -39,6 +36,7 @@ class LabelledImage:
 
     crowd: one flag per truth box, True for a COCO crowd region (`iscrowd` 1), which evaluation
     ignores: a detection on it is neither right nor wrong, and leaving it unfound misses nothing.
+    sources: one per truth box, the model whose prediction a reviewer confirmed, "drawn" or "imported".
     """
 
     image_id: int
@@ -48,6 +46,7 @@ class LabelledImage:
     height: int
     truth: Detections
     crowd: tuple[bool, ...]
+    sources: tuple[str, ...]
 
 
 def truth_from_boxes(
@@ -61,49 +60,28 @@ def truth_from_boxes(
     )
 
 
-def reviewed_truth(image: StoredImage) -> Detections:
-    """The ground truth of one reviewed photo (see the module docstring)."""
-    boxes, class_ids, labels = [], [], []
-    first = image.predictions[0] if image.predictions else None
-    for detection in first.detections if first else ():
-        feedback = detection.feedback
-        if feedback is not None and feedback.verdict == Verdict.NOT_AN_OBJECT:
-            continue
-        box, class_id, label = detection.box, detection.class_id, detection.label
-        if feedback is not None and feedback.corrected_label is not None:
-            class_id, label = feedback.corrected_class_id, feedback.corrected_label
-        if feedback is not None and feedback.corrected_box is not None:
-            box = feedback.corrected_box
-        boxes.append(box)
-        class_ids.append(class_id)
-        labels.append(label)
-    for missed in image.missed_objects:
-        boxes.append(missed.box)
-        class_ids.append(missed.class_id)
-        labels.append(missed.label)
-    return truth_from_boxes(boxes, class_ids, labels)
-
-
 def file_name_for(image: StoredImage) -> str:
     return f"{image.sha256[:16]}.{_EXTENSIONS.get(image.format, 'img')}"
 
 
 def reviewed_images(*, session: Session) -> list[LabelledImage]:
     images = session.scalars(
-        select(StoredImage)
-        .where(StoredImage.review_state == ReviewState.REVIEWED)
-        .order_by(StoredImage.id)
-        .options(
-            selectinload(StoredImage.predictions).selectinload(Prediction.detections).selectinload(Detection.feedback),
-            selectinload(StoredImage.missed_objects),
-        )
+        select(StoredImage).where(StoredImage.review_state == ReviewState.REVIEWED).order_by(StoredImage.id)
     ).all()
+    truth = ground_truth(session=session, image_ids=reviewed_image_ids())
     labelled = []
     for image in images:
-        truth = reviewed_truth(image)
+        boxes = truth.get(image.id, [])
         labelled.append(
             LabelledImage(
-                image.id, image.sha256, file_name_for(image), image.width, image.height, truth, (False,) * len(truth)
+                image.id,
+                image.sha256,
+                file_name_for(image),
+                image.width,
+                image.height,
+                truth_from_boxes([b.box for b in boxes], [b.class_id for b in boxes], [b.label for b in boxes]),
+                (False,) * len(boxes),
+                tuple(b.source for b in boxes),
             )
         )
     return labelled
@@ -137,6 +115,7 @@ def load_dataset(*, session: Session, name: str = REVIEWED) -> list[LabelledImag
                 [box.label for box in member.boxes],
             ),
             tuple(box.crowd for box in member.boxes),
+            (IMPORTED,) * len(member.boxes),
         )
         for member in dataset.images
     ]

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import numpy as np
 from PIL import Image
-from sqlalchemy import Select, and_, case, delete, exists, func, or_, select
+from sqlalchemy import Select, and_, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -37,6 +37,7 @@ from .models import (
     utcnow,
 )
 from .transaction import FileChanges
+from .truth import names_on_photo
 
 Box = tuple[float, float, float, float]
 MAX_PAGE_SIZE = 100
@@ -152,7 +153,7 @@ def list_images(
     source: str | None = None,
     dataset: str | None = None,
 ) -> ImagePage:
-    """Newest first. `label`: a model or the user named that class on the image; `model`: it has a prediction by it.
+    """Newest first. `label`: the photo shows that class (`truth.names_on_photo`); `model`: it has a prediction by it.
 
     `source` "uploads": photos with a prediction. A photo sent to the API is stored with its
     prediction and COCO import stores none, so a photo only imported is left out, and one imported
@@ -183,17 +184,7 @@ def list_images(
     if model:
         query = query.where(exists().where(and_(Prediction.image_id == StoredImage.id, Prediction.model_name == model)))
     if label:
-        predicted = (
-            select(Detection.id)
-            .join(Prediction)
-            .outerjoin(Feedback)
-            .where(
-                Prediction.image_id == StoredImage.id,
-                or_(Detection.label == label, Feedback.corrected_label == label),
-            )
-        )
-        missed = select(MissedObject.id).where(MissedObject.image_id == StoredImage.id, MissedObject.label == label)
-        query = query.where(or_(predicted.exists(), missed.exists()))
+        query = query.where(names_on_photo(label))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
         query.order_by(StoredImage.uploaded_at.desc(), StoredImage.id.desc())
@@ -204,9 +195,14 @@ def list_images(
     return ImagePage(items=list(items), total=total, page=page, per_page=per_page)
 
 
-def set_review_state(*, session: Session, image: StoredImage, reviewed: bool) -> StoredImage:
+def set_review_state(
+    *, session: Session, image: StoredImage, reviewed: bool, score_threshold: float | None = None
+) -> StoredImage:
+    """Mark the photo reviewed or not; `score_threshold`: the lowest score the reviewer was shown, kept with it."""
     image.review_state = ReviewState.REVIEWED if reviewed else ReviewState.UNREVIEWED
     image.reviewed_at = utcnow() if reviewed else None
+    if score_threshold is not None or not reviewed:
+        image.review_score_threshold = score_threshold
     session.flush()
     return image
 

@@ -93,6 +93,8 @@ class StoredImage(Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     review_state: Mapped[ReviewState] = mapped_column(_enum(ReviewState), default=ReviewState.UNREVIEWED, index=True)
     reviewed_at: Mapped[datetime | None]
+    # The score the Review page's slider stood at when the review was saved: boxes below it were not shown.
+    review_score_threshold: Mapped[float | None] = mapped_column(Float)
 
     predictions: Mapped[list[Prediction]] = relationship(
         back_populates="image", cascade="all, delete-orphan", passive_deletes=True, order_by="Prediction.id"

@@ -62,6 +62,11 @@ describe("ReviewScreen", () => {
     expect(within(row("d104")).getByRole("combobox")).toHaveFocus();
     await user.selectOptions(within(row("d104")).getByRole("combobox"), "dog");
     await user.click(screen.getByRole("button", { name: "Add a box to place" }));
+    // The new box has no label until the reviewer picks one, and the picker has the focus.
+    const picker = screen.getByRole("combobox", { name: "Label of the drawn object" });
+    expect(picker).toHaveFocus();
+    expect(picker).toHaveValue("");
+    await user.selectOptions(picker, "dog");
 
     expect(screen.getByTestId("edit-box-d100")).toHaveClass("tone-correct");
     expect(screen.getByTestId("edit-box-d101")).toHaveClass("tone-wrong");
@@ -81,8 +86,35 @@ describe("ReviewScreen", () => {
       ],
       missed: [{ label: "dog", box: { x1: 268.8, y1: 201.6, x2: 499.2, y2: 374.4 } }],
       reviewed: true,
+      score_threshold: 0.3,
     });
     expect(screen.getByText("Reviewed")).toBeInTheDocument();
+  });
+
+  it("says how many boxes the save counts, and accepts only the unjudged boxes shown when asked", async () => {
+    server.on("POST", "/api/v1/images/5/feedback", () => jsonResponse({ ...STORED_DOG, review_state: "reviewed" }, 200));
+    const user = await openReview();
+    const summary = screen.getByTestId("truth-summary");
+    expect(summary).toHaveTextContent("Saving counts 0 boxes as this photo’s ground truth: 0 judged as objects, 0 drawn.");
+    expect(summary).toHaveTextContent("5 boxes shown have no verdict and will not count");
+
+    row("d101").focus();
+    await user.keyboard("x");
+    expect(summary).toHaveTextContent("4 boxes shown have no verdict");
+    await user.click(screen.getByRole("button", { name: "Mark the 4 unjudged boxes shown correct" }));
+    expect(summary).toHaveTextContent("Saving counts 4 boxes as this photo’s ground truth: 4 judged as objects, 0 drawn.");
+    await user.click(screen.getByRole("button", { name: "Save and mark reviewed" }));
+
+    await waitFor(() => expect(feedbackPosts()).toHaveLength(1));
+    const verdicts = (feedbackPosts()[0].body as { detections: { detection_id: number; verdict: string }[] }).detections;
+    // The 0.27 potted plant is below the slider: not shown, so not accepted.
+    expect(verdicts.map((v) => [v.detection_id, v.verdict])).toEqual([
+      [100, "correct"],
+      [101, "not_an_object"],
+      [102, "correct"],
+      [103, "correct"],
+      [104, "correct"],
+    ]);
   });
 
   it("moves a box's corner where the pointer drags it", async () => {

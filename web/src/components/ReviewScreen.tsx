@@ -17,6 +17,7 @@ import {
 import { BoxEditor, type BoxTone, type EditableBox } from "./BoxEditor";
 import { ErrorNotification } from "./ErrorNotification";
 import { FeedbackList, type ReviewRow } from "./FeedbackList";
+import { LabelPicker } from "./LabelPicker";
 import { ReviewStateTag } from "./ReviewStateTag";
 import { ScoreFilter } from "./ScoreFilter";
 import { StoredPhoto } from "./StoredPhoto";
@@ -33,6 +34,8 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [drawing, setDrawing] = useState(false);
   const [nextKey, setNextKey] = useState(1);
+  // A box just drawn, waiting for the reviewer to name it.
+  const [unlabelled, setUnlabelled] = useState<Box | null>(null);
 
   const { draft, setDraft } = review;
   const image = review.image.state.data;
@@ -81,6 +84,7 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
     }),
     ...storedMissed.map((m) => ({ key: `m${m.id}`, box: m.box, tag: `${m.label} (missed)`, tone: "missed" as const })),
     ...draft.added.map((m) => ({ key: `n${m.key}`, box: m.box, tag: `${m.label} (missed)`, tone: "missed" as const })),
+    ...(unlabelled ? [{ key: "unlabelled", box: unlabelled, tag: "choose a label", tone: "missed" as const }] : []),
   ];
 
   const judge = (detection: StoredDetection, judgement: Judgement) =>
@@ -102,6 +106,7 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
   };
 
   const changeBox = (key: string, box: Box) => {
+    if (key === "unlabelled") return setUnlabelled(box);
     const detection = byKey.get(key);
     if (detection) judge(detection, fixJudgement(detection, currentJudgement(detection, draft), { box }));
     else editMissed(key, { box });
@@ -144,12 +149,17 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
   };
 
   const addMissed = (box: Box) => {
-    const label = selectedLabel(rows, selected) ?? detections[0]?.label ?? modelClasses[0] ?? "person";
+    setUnlabelled(box);
+    setDrawing(false);
+  };
+
+  const nameMissed = (label: string) => {
+    if (!unlabelled) return;
     const key = nextKey;
     setNextKey((n) => n + 1);
-    setDraft((old) => ({ ...old, added: [...old.added, { key, label, box }] }));
+    setDraft((old) => ({ ...old, added: [...old.added, { key, label, box: unlabelled }] }));
+    setUnlabelled(null);
     setSelected(`n${key}`);
-    setDrawing(false);
   };
 
   const addMissedInMiddle = () =>
@@ -162,6 +172,22 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
     );
 
   const pending = review.changes?.count ?? 0;
+  // What the save makes ground truth: judged-as-object boxes and drawn ones; an unjudged box never counts.
+  const judgedObjects = image.predictions
+    .flatMap((p) => p.detections)
+    .filter((d) => {
+      const judgement = currentJudgement(d, draft);
+      return judgement !== null && judgement.kind !== "not_an_object";
+    }).length;
+  const drawnObjects = storedMissed.length + draft.added.length;
+  const unjudgedShown = detections.filter((d) => currentJudgement(d, draft) === null);
+  const acceptShown = () =>
+    setDraft((old) => {
+      const judgements = new Map(old.judgements);
+      for (const d of unjudgedShown) judgements.set(d.id, { kind: "correct" });
+      return { ...old, judgements };
+    });
+  const save = (reviewed?: boolean) => void review.save(reviewed, minScore);
 
   return (
     <section aria-labelledby="review-title">
@@ -264,6 +290,7 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
                 </div>
               </div>
             )}
+            {unlabelled && <LabelPicker classes={modelClasses} onPick={nameMissed} onCancel={() => setUnlabelled(null)} />}
             {prediction && (
               <ScoreFilter
                 value={minScore}
@@ -289,29 +316,40 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
               <kbd>Delete</kbd> take the verdict back or remove a drawn box, arrows move the box (<kbd>Shift</kbd> for
               bigger steps), <kbd>Alt</kbd>+arrows resize it.
             </details>
+            <p className="mb-3" data-testid="truth-summary">
+              Saving counts <strong>{count(judgedObjects + drawnObjects, "box")}</strong> as this photo’s ground truth:{" "}
+              {judgedObjects} judged as objects, {drawnObjects} drawn.{" "}
+              {unjudgedShown.length > 0 &&
+                `${count(unjudgedShown.length, "box")} shown ${unjudgedShown.length === 1 ? "has" : "have"} no verdict and will not count; boxes below ${formatScore(minScore)} are not shown and never count.`}
+            </p>
+            {unjudgedShown.length > 0 && (
+              <button type="button" className="button is-small is-success is-light mb-3" onClick={acceptShown}>
+                Mark the {count(unjudgedShown.length, "unjudged box")} shown correct
+              </button>
+            )}
             <div className="buttons">
               <button
                 type="button"
                 className={`button is-primary ${review.saving ? "is-loading" : ""}`}
-                onClick={() => void review.save(true)}
+                onClick={() => save(true)}
                 disabled={review.saving}
               >
                 {image.review_state === "reviewed" ? "Save" : "Save and mark reviewed"}
               </button>
               {image.review_state === "unreviewed" && (
-                <button type="button" className="button" disabled={review.saving || pending === 0} onClick={() => void review.save()}>
+                <button type="button" className="button" disabled={review.saving || pending === 0} onClick={() => save()}>
                   Save without marking reviewed
                 </button>
               )}
               {image.review_state === "reviewed" && (
-                <button type="button" className="button is-light" disabled={review.saving} onClick={() => void review.save(false)}>
+                <button type="button" className="button is-light" disabled={review.saving} onClick={() => save(false)}>
                   Mark not reviewed
                 </button>
               )}
             </div>
             <p className="help" data-testid="pending-changes">
-              {pending === 0 ? "No unsaved changes." : `${pending} unsaved ${pending === 1 ? "change" : "changes"}.`} Confirmed
-              and fixed boxes and the missed objects of reviewed photos become the “reviewed” dataset that models are evaluated on.
+              {pending === 0 ? "No unsaved changes." : `${pending} unsaved ${pending === 1 ? "change" : "changes"}.`} The
+              ground truth of reviewed photos is the “reviewed” dataset that models are evaluated on.
             </p>
           </div>
         </div>
@@ -320,6 +358,6 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
   );
 }
 
-function selectedLabel(rows: readonly ReviewRow[], selected: string | null): string | undefined {
-  return rows.find((row) => row.key === selected)?.label;
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun.replace(/box$/, "boxes")}`;
 }

@@ -15,8 +15,11 @@ export function useReview(imageId: number) {
   const record = image.state.data;
   const changes = record ? pendingChanges(allDetections(record), record.missed_objects, draft) : null;
 
-  /** Store the edits, all of them or (on the API's side) none; `reviewed` also sets the review state. */
-  const save = async (reviewed?: boolean) => {
+  /**
+   * Store the edits, all of them or (on the API's side) none; `reviewed` also sets the review state.
+   * `scoreThreshold`: the lowest score the reviewer is shown, kept with the review.
+   */
+  const save = async (reviewed?: boolean, scoreThreshold?: number) => {
       if (!record || !changes) return;
       setSaving(true);
       setSaveError(null);
@@ -28,6 +31,7 @@ export function useReview(imageId: number) {
           detections: changes.feedback,
           missed: changes.added,
           ...(reviewed === undefined ? {} : { reviewed }),
+          ...(scoreThreshold === undefined ? {} : { score_threshold: scoreThreshold }),
         });
         image.replace(updated);
         setDraft(EMPTY_DRAFT);

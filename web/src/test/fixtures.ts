@@ -60,6 +60,7 @@ export const STORED_DOG: StoredImage = {
   uploaded_at: "2026-11-25T12:12:23+00:00",
   review_state: "unreviewed",
   reviewed_at: null,
+  review_score_threshold: null,
   file_url: "/api/v1/images/5/file",
   predictions: [
     {
