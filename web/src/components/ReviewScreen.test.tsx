@@ -89,7 +89,7 @@ describe("ReviewScreen", () => {
       score_threshold: 0.3,
     });
     expect(screen.getByText("Reviewed")).toBeInTheDocument();
-  });
+  }, 15_000);
 
   it("says how many boxes the save counts, and accepts only the unjudged boxes shown when asked", async () => {
     server.on("POST", "/api/v1/images/5/feedback", () => jsonResponse({ ...STORED_DOG, review_state: "reviewed" }, 200));
