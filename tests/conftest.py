@@ -41,3 +41,16 @@ def registry(models_dir: Path):
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def yolo_exports(tmp_path_factory) -> dict[str, Path]:
+    """Random-initialised YOLO11n (raw head) and YOLO26n (end-to-end) exported by Ultralytics, once per session."""
+    pytest.importorskip("ultralytics")
+    from reference_models import build_yolo_onnx
+
+    directory = tmp_path_factory.mktemp("yolo")
+    return {
+        "yolo11n": build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
+        "yolo26n-end2end": build_yolo_onnx(directory, "yolo26n.yaml", end_to_end=True),
+    }

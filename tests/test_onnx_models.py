@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from reference_models import assert_same_detections, build_yolo_onnx, sample_photos, yolo_reference
+from reference_models import assert_same_detections, sample_photos, yolo_reference
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelLoadError, ModelRegistry
 
 pytest.importorskip("ultralytics")
-
-
-@pytest.fixture(scope="session")
-def yolo_exports(tmp_path_factory) -> dict[str, object]:
-    directory = tmp_path_factory.mktemp("yolo")
-    return {
-        "yolo11n": build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
-        "yolo26n-end2end": build_yolo_onnx(directory, "yolo26n.yaml", end_to_end=True),
-    }
 
 
 def _registry(tmp_path, name: str, path, models_dir=None) -> ModelRegistry:

@@ -37,8 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="data directory (default: $SIGHTLINE_DATA_DIR or ./var)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    models = commands.add_parser("models", help="list the models that can be used")
+    models = commands.add_parser("models", help="list the models that can be used; add or remove your own")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    models_commands = models.add_subparsers(dest="models_command", parser_class=_Parser)
+    add = models_commands.add_parser(
+        "add", help="register an ONNX file or a transformers checkpoint folder, after one trial run on a photo"
+    )
+    add.add_argument("source", type=Path, metavar="FILE_OR_FOLDER")
+    add.add_argument("--name", help="model name (default: the file or folder name)")
+    add.add_argument("--photo", type=Path, help="photo for the trial run (default: samples/dog.jpg or a made-up one)")
+    remove = models_commands.add_parser("remove", help="unregister a model added before")
+    remove.add_argument("name")
 
     detect = commands.add_parser("detect", help="find objects in photos")
     detect.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
@@ -165,8 +174,39 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(data_dir=data_dir) if data_dir else Settings.from_env()
 
 
+def _trial_photo(path: Path | None):
+    from PIL import Image
+
+    from .detection.images import load_image
+
+    sample = Path(__file__).resolve().parents[2] / "samples" / "dog.jpg"
+    if path is not None or sample.is_file():
+        return load_image(path or sample)
+    ramp = Image.linear_gradient("L").resize((640, 480))  # no photo at hand: any pixels exercise the model
+    return Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT), ramp))
+
+
 def _models(args: argparse.Namespace, settings: Settings) -> None:
     from .detection.registry import ModelRegistry
+
+    if args.models_command == "add":
+        from .detection.catalogue import add_model
+
+        added = add_model(settings.models_dir, settings.models_file, args.source, _trial_photo(args.photo), args.name)
+        spec = added.spec
+        print(
+            f"{'replaced' if added.replaced else 'added'} model {spec.name} in {settings.models_file}: "
+            f"{spec.format}, {spec.architecture}, input {'x'.join(map(str, spec.input_size or ()))}, "
+            f"{len(spec.categories)} classes; trial run {added.seconds * 1000:.0f} ms, "
+            f"{len(added.detections)} objects at score 0.3"
+        )
+        return
+    if args.models_command == "remove":
+        from .detection.catalogue import remove_model
+
+        remove_model(settings.models_dir, settings.models_file, args.name)
+        print(f"removed model {args.name} from {settings.models_file}")
+        return
 
     registry = ModelRegistry.from_settings(settings)
     if args.json:
@@ -175,7 +215,7 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
     for spec in registry.specs:
         marker = "*" if spec.name == registry.default else " "
         size = "x".join(map(str, spec.input_size)) if spec.input_size else "any"
-        status = "ready" if spec.weights.is_file() else "weights missing"
+        status = "unusable" if spec.problem else "ready" if spec.weights.exists() else "weights missing"
         print(f"{marker} {spec.name:<14} {spec.architecture:<28} {size:<9} {status:<16} {spec.description}")
 
 

@@ -1,0 +1,132 @@
+"""`sightline models add` and `remove`: write and delete entries of the models file, checked first.
+
+Adding inspects the file or folder, recognises its layout, builds the detector and runs it once on a
+photo before anything is written; the file is replaced atomically, so a running server (every
+worker reads it again when it changes, see `ModelRegistry.refresh`) sees the whole old entry set or
+the whole new one. Comments and other entries in the file are kept.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from .detections import Detections
+from .model_files import file_model_spec
+from .onnx_files import inspect
+from .options import DetectOptions
+from .registry import ModelConfigError, ModelSpec, build_detector, builtin_specs
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class CatalogueError(ValueError):
+    """The model cannot be added or removed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Added:
+    spec: ModelSpec
+    replaced: bool
+    detections: Detections
+    seconds: float  # the one trial run on the photo
+
+
+def _entry(path: Path, models_file: Path) -> dict:
+    """The entry for `path`, with every fact the models file needs so reading it opens no model file."""
+    try:
+        weights = str(path.relative_to(models_file.parent.resolve()))
+    except ValueError:
+        weights = str(path)
+    if path.is_dir():
+        from .families import transformers_checkpoints
+
+        found = transformers_checkpoints.inspect(path)
+        return {
+            "format": "transformers",
+            "weights": weights,
+            "description": f"{found.model_type} checkpoint {path.name} (transformers)",
+        }
+    found = inspect(path)
+    return {
+        "format": "onnx",
+        "weights": weights,
+        "layout": found.layout,
+        "input_size": list(found.input_size),
+        "categories": list(found.categories),
+        "description": f"{path.name}: {found.layout} layout, {found.input_size[0]}x{found.input_size[1]}",
+    }
+
+
+def _read(models_file: Path):
+    import tomlkit
+
+    if not models_file.is_file():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(models_file.read_text())
+    except tomlkit.exceptions.ParseError as error:
+        raise ModelConfigError(f"{models_file}: not valid TOML ({error})") from error
+
+
+def _write(models_file: Path, document) -> None:
+    import tomlkit
+
+    models_file.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=models_file.parent, prefix=".models.", suffix=".toml")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(tomlkit.dumps(document))
+        os.chmod(partial, 0o644)
+        os.replace(partial, models_file)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def add_model(models_dir: Path, models_file: Path, source: Path, photo: Image.Image, name: str | None = None) -> Added:
+    """Register an ONNX file or a transformers checkpoint folder under `name` (default: its file name)."""
+    import tomlkit
+
+    source = source.resolve()
+    if not source.exists():
+        raise CatalogueError(f"{source}: no such file or folder")
+    name = name or re.sub(r"[^A-Za-z0-9_-]", "-", source.stem if source.is_file() else source.name).strip("-")
+    if not NAME.match(name):
+        raise CatalogueError(f"model name {name!r}: use letters, digits, '_' and '-' (64 at most), starting with one")
+    if name in {spec.name for spec in builtin_specs(models_dir)}:
+        raise CatalogueError(f"{name!r} is a built-in model; choose another --name")
+    entry = _entry(source, models_file)
+    spec = file_model_spec(name, entry, models_file)
+    detector = build_detector(spec, cache_dir=models_dir / "exports")  # ModelLoadError says what is wrong
+    started = time.perf_counter()
+    (detections,) = detector.detect([photo.convert("RGB")], DetectOptions(score_threshold=0.3))
+    seconds = time.perf_counter() - started
+
+    document = _read(models_file)
+    models = document.setdefault("models", tomlkit.table(is_super_table=True))
+    replaced = name in models
+    table = tomlkit.table()
+    for key, value in entry.items():
+        table[key] = value
+    models[name] = table
+    _write(models_file, document)
+    return Added(spec, replaced, detections, seconds)
+
+
+def remove_model(models_dir: Path, models_file: Path, name: str) -> None:
+    if name in {spec.name for spec in builtin_specs(models_dir)}:
+        raise CatalogueError(f"{name!r} is a built-in model and cannot be removed")
+    document = _read(models_file)
+    models = document.get("models", {})
+    if name not in models:
+        known = ", ".join(models) or "none"
+        raise CatalogueError(f"no model {name!r} in {models_file}; registered there: {known}")
+    del models[name]
+    _write(models_file, document)
