@@ -46,7 +46,6 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def yolo_exports(tmp_path_factory) -> dict[str, Path]:
     """Random-initialised YOLO11n (raw head) and YOLO26n (end-to-end) exported by Ultralytics, once per session."""
-    pytest.importorskip("ultralytics")
     from reference_models import build_yolo_onnx
 
     directory = tmp_path_factory.mktemp("yolo")

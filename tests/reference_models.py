@@ -22,6 +22,18 @@ os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ultralytics-se
 YOLO_SIZE = 320
 
 
+def _yolo():
+    """Ultralytics' YOLO class. Importing Ultralytics replaces PIL's `Image.open` for the whole process
+    (to try pi-heif on unknown files); the original is put back so other tests see Pillow as it is."""
+    from PIL import Image as pil
+
+    original = pil.open
+    from ultralytics import YOLO
+
+    pil.open = original
+    return YOLO
+
+
 def sample_photos() -> dict[str, Image.Image]:
     return {path.stem: Image.open(path).convert("RGB") for path in sorted(SAMPLES.glob("*.jpg"))}
 
@@ -48,10 +60,9 @@ def _recalibrate_batch_norm(network, size: tuple[int, int]) -> None:
 def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool) -> Path:
     """Ultralytics builds `yaml` (e.g. yolo11n.yaml) with random weights and exports it with its own exporter."""
     import torch
-    from ultralytics import YOLO
 
     torch.manual_seed(0)
-    model = YOLO(yaml)
+    model = _yolo()(yaml)
     _recalibrate_batch_norm(model.model, (YOLO_SIZE, YOLO_SIZE))
     head = model.model.model[-1]
     with torch.no_grad():
@@ -72,10 +83,8 @@ def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool) -> Path:
 
 def yolo_reference(path: Path, photo: Image.Image, score_threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ultralytics' own predictor on the exported file: boxes xyxy in photo pixels, scores, class ids."""
-    from ultralytics import YOLO
-
     bgr = np.ascontiguousarray(np.asarray(photo)[:, :, ::-1])  # the same decoded pixels on both sides
-    result = YOLO(str(path), task="detect").predict(
+    result = _yolo()(str(path), task="detect").predict(
         bgr, conf=score_threshold, iou=0.5, imgsz=YOLO_SIZE, max_det=300, verbose=False
     )[0]
     boxes = result.boxes

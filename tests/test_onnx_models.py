@@ -8,8 +8,6 @@ from reference_models import assert_same_detections, sample_photos, yolo_referen
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelLoadError, ModelRegistry
 
-pytest.importorskip("ultralytics")
-
 
 def _registry(tmp_path, name: str, path, models_dir=None) -> ModelRegistry:
     models_file = tmp_path / "models.toml"
