@@ -88,7 +88,8 @@ def test_recovery_in_a_bucket_keeps_to_its_prefix(s3_bucket) -> None:
     assert store.recover(is_referenced=lambda sha256: sha256 == kept.sha256) == 1
 
     listed = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=s3_bucket)["Contents"])
-    assert listed == sorted([*foreign, store.key(kept.sha256)])
+    # The orphan is moved aside under the same prefix, never deleted.
+    assert listed == sorted([*foreign, store.key(kept.sha256), f"photos/quarantine/{orphan.sha256}"])
 
 
 def test_a_missing_bucket_stops_storage_from_opening_with_its_name(s3_bucket, tmp_path) -> None:

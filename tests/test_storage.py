@@ -136,7 +136,7 @@ def test_a_failed_request_leaves_no_row_and_no_file(storage: Storage) -> None:
 
 
 @on_both_image_stores
-def test_recovery_after_a_crash_publishes_committed_files_and_removes_orphans(storage: Storage) -> None:
+def test_recovery_after_a_crash_publishes_committed_files_and_quarantines_orphans(storage: Storage) -> None:
     committed = jpeg_bytes((1, 2, 3))
     store = storage.images
     # A crash between the commit and the move into place: the row exists, the file is still staged.
@@ -157,7 +157,11 @@ def test_recovery_after_a_crash_publishes_committed_files_and_removes_orphans(st
 
     assert store.read(staged.sha256) == committed
     assert not store.exists(orphan.sha256)
-    assert files_in(store) == sorted([staged.sha256, f"{in_flight.sha256}.{in_flight.token}"])
+    # Nothing is deleted: what no row refers to is in quarantine, where it can be restored from.
+    assert sorted(store.quarantined()) == sorted([orphan.sha256, f"{abandoned.sha256}.{abandoned.token}"])
+    assert files_in(store) == sorted(
+        [staged.sha256, f"{in_flight.sha256}.{in_flight.token}", orphan.sha256, f"{abandoned.sha256}.{abandoned.token}"]
+    )
 
 
 @on_both_image_stores

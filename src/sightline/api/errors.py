@@ -13,6 +13,7 @@ from ..detection.images import ImageError
 from ..detection.registry import ModelLoadError
 from ..storage import crud
 from ..storage.files import ImageStoreError
+from ..storage.service import DatabaseUnavailableError
 
 log = logging.getLogger("sightline.api")
 
@@ -99,7 +100,15 @@ def _image_store_error(error: ImageStoreError) -> Response:
     # A bucket that is gone or a role without access is no bug and not the client's doing: the service is
     # unavailable until the operator fixes it. The detail names the bucket: it goes to the log, not to clients.
     log.error("image store unavailable: %s", error)
-    return error_response(503, "image_store_unavailable", "the photo store cannot be used on this server; see its log")
+    what = error.reason or "the photo store cannot be used on this server"
+    return error_response(
+        503, "image_store_unavailable", f"{what}: nothing was stored (detection without storing works); see the log"
+    )
+
+
+def _database_unavailable(error: DatabaseUnavailableError) -> Response:
+    log.error("database unavailable: %s", error)
+    return error_response(503, "database_unavailable", f"storing is unavailable: {error}")
 
 
 def _conflict(error: IntegrityError) -> Response:
@@ -147,5 +156,6 @@ def init_app(app: Flask) -> None:
     # Storage refusals raised in any view; a view catches them only to add context to the message.
     app.register_error_handler(crud.NotFoundError, lambda error: _api_error(not_found(error)))
     app.register_error_handler(crud.InputError, lambda error: _api_error(input_error(error)))
+    app.register_error_handler(DatabaseUnavailableError, _database_unavailable)
     app.register_error_handler(IntegrityError, _conflict)
     app.register_error_handler(Exception, _unexpected_error)

@@ -7,6 +7,7 @@ from flask import jsonify
 from .auth import require_metrics_key
 from .engine import current_engine
 from .errors import ApiError
+from .lifecycle import current_storage
 from .metrics import current_metrics
 from .parsing import Blueprint
 from .schemas import StatusOut
@@ -26,6 +27,7 @@ def healthz():
 @bp.errors(503)
 def readyz():
     """The worker that answers has its default model loaded and can detect at full speed."""
+    current_storage().check_available()  # a database gone under the server: 503 database_unavailable
     engine = current_engine()
     if not engine.is_ready():
         failure = engine.registry.load_error(engine.default_model)

@@ -12,8 +12,10 @@ the commit and `publish`, `recover` finishes the job on the next start.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
+import logging
 import os
 import secrets
 import time
@@ -22,13 +24,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger("sightline.storage")
+
 
 class ImageNotFoundError(FileNotFoundError):
     pass
 
 
 class ImageStoreError(Exception):
-    """The store itself cannot be used (a bucket that does not exist, access refused): the operator's to fix."""
+    """The store itself cannot be used (a bucket that does not exist, access refused, a full disk): the operator's to fix.
+
+    `reason`, when given, is safe to tell clients (it names no path or bucket): "the photo store is full".
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,9 @@ def is_image_hash(name: str) -> bool:
 
 
 class ImageStore(ABC):
+    # Why nothing can be stored, when the store was found read-only at start; reads still work.
+    unwritable: str = ""
+
     @abstractmethod
     def stage(self, data: bytes) -> StagedImage:
         """Write `data` under a temporary name; nothing is visible until `publish`."""
@@ -80,8 +94,38 @@ class ImageStore(ABC):
     def staged_images(self) -> Iterator[tuple[StagedImage, float]]:
         """Every staged file with the time it was written (seconds since the epoch)."""
 
+    @abstractmethod
+    def quarantine(self, name: str) -> str:
+        """Move a published file (NAME a hash) or a staged one (`sha256.token`) aside; returns where it went."""
+
+    @abstractmethod
+    def quarantined(self) -> Iterator[str]:
+        """The names of the files in quarantine."""
+
+    @abstractmethod
+    def _take_from_quarantine(self, name: str) -> bytes | None: ...
+
+    def restore(self, name: str) -> bool:
+        """Publish a quarantined file again if its bytes are whole (their hash is its name); False if not."""
+        data = self._take_from_quarantine(name)
+        if data is None or sha256_of(data) != name.partition(".")[0]:
+            return False
+        self.publish(self.stage(data))
+        self._drop_from_quarantine(name)
+        return True
+
+    @abstractmethod
+    def _drop_from_quarantine(self, name: str) -> None: ...
+
     def recover(self, is_referenced: Callable[[str], bool], stale_after_s: float = 3600.0) -> int:
-        """Publish staged files whose rows committed, delete files no row refers to; returns files fixed."""
+        """Publish staged files whose rows committed; quarantine files no row refers to; returns files fixed.
+
+        Nothing is deleted because the database does not know it: the database may be the wrong
+        one (a mistyped URL) or a new empty file, and the photos must survive that.
+        """
+        if self.unwritable:
+            log.warning("not checking the photo store against the database: %s", self.unwritable)
+            return 0
         fixed = 0
         with self.exclusive():
             for staged, written_at in list(self.staged_images()):
@@ -90,11 +134,13 @@ class ImageStore(ABC):
                     fixed += 1
                 elif time.time() - written_at > stale_after_s:
                     # Young staged files may belong to a request still in flight in another process.
-                    self.discard(staged)
+                    where = self.quarantine(f"{staged.sha256}.{staged.token}")
+                    log.warning("staged photo %s was never committed: moved to %s", staged.sha256, where)
                     fixed += 1
             for sha256 in list(self.hashes()):
                 if not is_referenced(sha256):
-                    self.delete(sha256)
+                    where = self.quarantine(sha256)
+                    log.warning("photo %s has no row in the database: moved to %s", sha256, where)
                     fixed += 1
         return fixed
 
@@ -105,12 +151,19 @@ class ImageStore(ABC):
 
 
 class FileSystemImageStore(ImageStore):
-    """Files at ROOT/ab/abcdef...; staged files at ROOT/staging/<sha256>.<token>."""
+    """Files at ROOT/ab/abcdef...; staged files at ROOT/staging/<sha256>.<token>; set aside in ROOT/quarantine/."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._staging = self.root / "staging"
-        self._staging.mkdir(parents=True, exist_ok=True)
+        self._quarantine = self.root / "quarantine"
+        try:
+            self._staging.mkdir(parents=True, exist_ok=True)
+            if not os.access(self._staging, os.W_OK):  # a read-only mount refuses even root
+                raise PermissionError(errno.EROFS, os.strerror(errno.EROFS))
+        except OSError as error:
+            self.unwritable = f"the photo folder {self.root} cannot be written ({error.strerror}): storing is off"
+            log.warning("%s; detection without storing works", self.unwritable)
         self._lock_path = self.root / ".lock"
 
     def path(self, sha256: str) -> Path:
@@ -119,12 +172,22 @@ class FileSystemImageStore(ImageStore):
         return self.root / sha256[:2] / sha256
 
     def stage(self, data: bytes) -> StagedImage:
+        if self.unwritable:
+            raise ImageStoreError(self.unwritable, reason="the photo store is read-only")
         staged = StagedImage(sha256_of(data), secrets.token_hex(8))
         target = self._staged_path(staged)
-        with open(target, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+        try:
+            with open(target, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except OSError as error:
+            target.unlink(missing_ok=True)  # no partial file left behind
+            full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+            raise ImageStoreError(
+                f"cannot write to the photo folder {self.root}: {error.strerror}",
+                reason="the photo store is full" if full else "the photo store cannot be written",
+            ) from error
         return staged
 
     def publish(self, staged: StagedImage) -> None:
@@ -152,7 +215,10 @@ class FileSystemImageStore(ImageStore):
             return False
 
     def delete(self, sha256: str) -> None:
-        self.path(sha256).unlink(missing_ok=True)
+        try:
+            self.path(sha256).unlink(missing_ok=True)
+        except OSError as error:  # its row is gone already: the next start quarantines the file
+            log.warning("could not delete photo %s: %s", sha256, error.strerror)
 
     def hashes(self) -> Iterator[str]:
         for folder in self.root.iterdir():
@@ -171,12 +237,35 @@ class FileSystemImageStore(ImageStore):
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         # An OS file lock, so that several server processes sharing the folder also take turns.
+        if self.unwritable:  # no file can change, so there is nothing to take turns over
+            yield
+            return
         with open(self._lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def quarantine(self, name: str) -> str:
+        source = self.path(name) if is_image_hash(name) else self._staging / name
+        self._quarantine.mkdir(exist_ok=True)
+        target = self._quarantine / name
+        os.replace(source, target)
+        return str(target)
+
+    def quarantined(self) -> Iterator[str]:
+        if self._quarantine.is_dir():
+            yield from sorted(path.name for path in self._quarantine.iterdir() if path.is_file())
+
+    def _take_from_quarantine(self, name: str) -> bytes | None:
+        try:
+            return (self._quarantine / Path(name).name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _drop_from_quarantine(self, name: str) -> None:
+        (self._quarantine / Path(name).name).unlink(missing_ok=True)
 
     def _staged_path(self, staged: StagedImage) -> Path:
         return self._staging / f"{staged.sha256}.{staged.token}"

@@ -137,6 +137,29 @@ class S3ImageStore(ImageStore):
         with self._lock:
             yield
 
+    def quarantine(self, name: str) -> str:
+        source = self.key(name) if is_image_hash(name) else f"{self.prefix}staging/{name}"
+        target = f"{self.prefix}quarantine/{name}"
+        with self._s3_errors():
+            self.client.copy_object(Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source})
+            self.client.delete_object(Bucket=self.bucket, Key=source)
+        return f"s3://{self.bucket}/{target}"
+
+    def quarantined(self) -> Iterator[str]:
+        for key, _ in self._objects("quarantine/"):
+            yield key.rpartition("/")[2]
+
+    def _take_from_quarantine(self, name: str) -> bytes | None:
+        try:
+            with self._s3_errors(missing_is_expected=True):
+                return self.client.get_object(Bucket=self.bucket, Key=f"{self.prefix}quarantine/{name}")["Body"].read()
+        except _Missing:
+            return None
+
+    def _drop_from_quarantine(self, name: str) -> None:
+        with self._s3_errors():
+            self.client.delete_object(Bucket=self.bucket, Key=f"{self.prefix}quarantine/{name}")
+
     def _staged_key(self, staged: StagedImage) -> str:
         return f"{self.prefix}staging/{staged.sha256}.{staged.token}"
 
