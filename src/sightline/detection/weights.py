@@ -47,11 +47,25 @@ def _converted(spec: ModelSpec) -> bool:
     """True when the safetensors file exists and was made from exactly the expected sources."""
     if not spec.weights.is_file():
         return False
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
-    with safe_open(str(spec.weights), framework="pt") as handle:
-        metadata = handle.metadata() or {}
+    try:
+        with safe_open(str(spec.weights), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except (SafetensorError, OSError):  # truncated or overwritten: convert again
+        return False
     return all(metadata.get(f"sha256:{name}") == digest for name, digest in spec.source_sha256.items())
+
+
+def _exported(spec: ModelSpec) -> bool:
+    """True when the ONNX export of the current weights exists and is a whole, valid ONNX file."""
+    import onnx
+
+    try:
+        onnx.checker.check_model(str(onnx_path(spec)))
+    except (onnx.checker.ValidationError, OSError, ValueError):
+        return False
+    return True
 
 
 def _verified_sources(tfjs_dir: Path, expected: dict[str, str]) -> bool:
@@ -106,7 +120,7 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
     specs = builtin_specs(models_dir)
     tfjs_dir = models_dir / "tfjs"
     expected = {name: digest for spec in specs for name, digest in spec.source_sha256.items()}
-    if all(_converted(spec) and onnx_path(spec).is_file() for spec in specs) and (models_dir / "NOTICE").is_file():
+    if all(_converted(spec) and _exported(spec) for spec in specs) and (models_dir / "NOTICE").is_file():
         return [spec.weights for spec in specs]
 
     if not _verified_sources(tfjs_dir, expected):
@@ -137,7 +151,7 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
         os.replace(partial, spec.weights)
     for spec in specs:
         exported = onnx_path(spec)
-        if not exported.is_file():
+        if not _exported(spec):
             log(f"exporting {spec.name} to {exported} for ONNX Runtime")
             for stale in models_dir.glob(f"{spec.name}.*.onnx"):
                 stale.unlink()
