@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,14 @@ import pytest
 from api_fixtures import ADMIN_KEY
 from sightline.evaluation import coco
 from sightline.evaluation.datasets import load_dataset
+from sightline.evaluation.provenance import lopsided_warning, provenance
 from sightline.storage.service import Storage
+from sightline.storage.truth import DRAWN, IMPORTED
 
 # What the Detect page sends, and its review slider's default.
 PAGE_PARAMS = {"score_threshold": "0.05", "max_detections": "100"}
 SHOWN_SCORE = 0.3
-DRAWN = {"label": "cat", "box": {"x1": 10, "y1": 10, "x2": 120, "y2": 110}}
+DRAWN_CAT = {"label": "cat", "box": {"x1": 10, "y1": 10, "x2": 120, "y2": 110}}
 
 
 @pytest.fixture
@@ -61,7 +64,7 @@ def judge_shown_boxes(client, record: dict) -> tuple[list[dict], dict]:
             verdicts.append({"detection_id": detection["id"], "verdict": "correct"})
     response = client.post(
         f"/api/v1/images/{record['id']}/feedback",
-        json={"detections": verdicts, "missed": [DRAWN], "reviewed": True, "score_threshold": SHOWN_SCORE},
+        json={"detections": verdicts, "missed": [DRAWN_CAT], "reviewed": True, "score_threshold": SHOWN_SCORE},
     )
     assert response.status_code == 200, response.json
     return shown, response.json
@@ -138,3 +141,44 @@ def test_stats_count_the_ground_truth_by_source(make_client, photos) -> None:
     truth = client.get("/api/v1/stats").json["ground_truth"]
 
     assert truth == {"boxes": 7, "by_source": {"drawn": 1, "nanodet": 6}}
+
+
+def wait_for(client, evaluation_id: int) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        record = client.get(f"/api/v1/evaluations/{evaluation_id}").json
+        if record["status"] in ("done", "failed"):
+            return record
+        time.sleep(0.1)
+    raise AssertionError(f"evaluation {evaluation_id} did not finish: {record}")
+
+
+def test_an_evaluation_on_photos_seeded_by_one_model_reports_where_its_truth_came_from(make_client, photos) -> None:
+    client = make_client()
+    judge_shown_boxes(client, keep(client, photos["dog"]))
+
+    started = client.post("/api/v1/evaluations", json={"models": ["nanodet", "centernet"]})
+    assert started.status_code == 202, started.json
+    record = wait_for(client, started.json["id"])
+
+    assert record["status"] == "done", record["error"]
+    by_model = {result["model"]: result["provenance"] for result in record["results"]}
+    assert by_model == {
+        "nanodet": {"own_predictions": 6, "other_models": 0, "drawn": 1, "imported": 0, "total": 7},
+        "centernet": {"own_predictions": 0, "other_models": 6, "drawn": 1, "imported": 0, "total": 7},
+    }
+    warning = record["provenance_warning"]
+    assert "86% of the truth boxes are nanodet's own predictions" in warning and "favours nanodet" in warning
+    assert "imported dataset" in warning
+    listed = client.get("/api/v1/evaluations").json["items"][0]
+    assert listed["provenance_warning"] == warning
+
+
+def test_truth_from_an_import_or_drawn_by_hand_is_no_one_s_own() -> None:
+    imported = {model: provenance({IMPORTED: 36}, model) for model in ("nanodet", "centernet")}
+    drawn = {model: provenance({DRAWN: 12}, model) for model in ("nanodet", "centernet")}
+    even = {model: provenance({"nanodet": 5, "centernet": 4, DRAWN: 1}, model) for model in ("nanodet", "centernet")}
+
+    assert imported["nanodet"] == {"own_predictions": 0, "other_models": 0, "drawn": 0, "imported": 36, "total": 36}
+    assert lopsided_warning(imported) is None and lopsided_warning(drawn) is None and lopsided_warning(even) is None
+    assert "flattering" in lopsided_warning({"nanodet": provenance({"nanodet": 6, DRAWN: 1}, "nanodet")})

@@ -142,6 +142,11 @@ test.describe(() => {
     await expect(table.getByRole("columnheader")).toHaveText(["Metric", "nanodet", "centernet"]);
     await expect(page.getByTestId("metric-map")).toContainText(/\d\.\d{3}/);
     await expect(page.getByTestId("bar-map-nanodet")).toBeVisible();
+    // The one reviewed photo's truth is nanodet's confirmed boxes (3: fixed, correct, relabelled) and a drawn one.
+    await expect(page.getByTestId("provenance-nanodet")).toContainText("3 (75%)");
+    await expect(page.getByTestId("provenance-centernet").getByRole("cell").first()).toHaveText("0 (0%)");
+    await expect(page.getByTestId("provenance-warning")).toContainText("favours nanodet");
+    await expect(page.getByTestId("provenance-warning")).toContainText("imported dataset");
     await saveScreenshot(page, testInfo, "evaluate-1-done");
 
     const adminKey = process.env.SIGHTLINE_ADMIN_KEY;

@@ -356,6 +356,8 @@ export interface EvaluationResult {
   /** Only when one evaluation is fetched, not in the list. */
   curves?: PrCurves | null;
   photo_errors?: PhotoErrors[] | null;
+  /** Where the truth boxes came from, seen from this model; null for evaluations stored before it was counted. */
+  provenance?: TruthProvenance | null;
 }
 
 export interface OperatingPoint {
@@ -395,6 +397,15 @@ export interface PhotoErrors {
   missed: ErrorBox[];
 }
 
+export interface TruthProvenance {
+  /** This model's own detections that reviewers confirmed. */
+  own_predictions: number;
+  other_models: number;
+  drawn: number;
+  imported: number;
+  total: number;
+}
+
 export interface Evaluation {
   id: number;
   dataset: string;
@@ -407,6 +418,8 @@ export interface Evaluation {
   results: EvaluationResult[];
   /** One row per metric: each model's value and the best model. */
   comparison: { metric: string; values: Record<string, number | null>; best: string | null }[];
+  /** Set when the truth favours one model's own predictions; it names the fair reference. */
+  provenance_warning?: string | null;
   recommended_model: string | null;
 }
 

@@ -207,6 +207,16 @@ class PhotoErrorsOut(Schema):
     missed = fields.List(fields.Nested(ErrorBoxOut), required=True)
 
 
+class ProvenanceOut(Schema):
+    own_predictions = fields.Integer(
+        required=True, metadata={"description": "truth boxes that are this model's own detections, confirmed"}
+    )
+    other_models = fields.Integer(required=True, metadata={"description": "other models' detections, confirmed"})
+    drawn = fields.Integer(required=True, metadata={"description": "objects reviewers drew"})
+    imported = fields.Integer(required=True, metadata={"description": "boxes of an imported dataset"})
+    total = fields.Integer(required=True)
+
+
 class ModelResultOut(Schema):
     model = fields.String(required=True)
     model_version = fields.String(required=True)
@@ -226,6 +236,12 @@ class ModelResultOut(Schema):
         metadata={"description": "null when the model found nothing (or the evaluation predates operating points)"},
     )
     curves = fields.Nested(CurvesOut, allow_none=True, metadata={"description": "only for one evaluation, not a list"})
+    provenance = fields.Nested(
+        ProvenanceOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "where the truth boxes came from, seen from this model; null before it was counted"},
+    )
     photo_errors = fields.List(
         fields.Nested(PhotoErrorsOut),
         allow_none=True,
@@ -250,6 +266,11 @@ class EvaluationOut(Schema):
     finished_at = fields.DateTime(required=True, allow_none=True)
     results = fields.List(fields.Nested(ModelResultOut), required=True)
     comparison = fields.List(fields.Nested(ComparisonRowOut), required=True)
+    provenance_warning = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "set when the truth favours one model's own predictions, with the fair reference"},
+    )
     recommended_model = fields.String(required=True, allow_none=True)
 
 

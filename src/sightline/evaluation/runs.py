@@ -22,6 +22,7 @@ from ..storage.models import Evaluation, EvaluationResult, EvaluationStatus, utc
 from ..storage.service import Storage
 from .datasets import LabelledImage, load_dataset
 from .metrics import SUMMARY_KEYS, AveragePrecision
+from .provenance import lopsided_warning, provenance, source_counts
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,14 @@ def score_models(
             model_seconds[index] += time.perf_counter() - started
             metrics[index].update(found, image.truth, image.crowd)
         progress(done)
+    sources = source_counts(images)
     return [
         ModelScore(
             model_name=name,
             model_version=registry.spec(name).version,
             image_count=len(images),
             latency_ms=1000.0 * seconds / max(len(images), 1),
-            metrics=_with_photos(metric.compute(), images),
+            metrics={**_with_photos(metric.compute(), images), "provenance": provenance(sources, name)},
         )
         for name, metric, seconds in zip(models, metrics, model_seconds, strict=True)
     ]
@@ -248,6 +250,7 @@ def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
                 "per_class": result.metrics.get("per_class", {}),
                 # Evaluations stored before curves were measured have none of these.
                 "operating_point": result.metrics.get("operating_point"),
+                "provenance": result.metrics.get("provenance"),
                 **(
                     {"curves": result.metrics.get("curves"), "photo_errors": result.metrics.get("photo_errors")}
                     if detail
@@ -257,5 +260,8 @@ def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
             for result in evaluation.results
         ],
         "comparison": comparison(evaluation.results),
+        "provenance_warning": lopsided_warning(
+            {r.model_name: r.metrics["provenance"] for r in evaluation.results if r.metrics.get("provenance")}
+        ),
         "recommended_model": evaluation.recommended_model,
     }

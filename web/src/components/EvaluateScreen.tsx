@@ -6,6 +6,7 @@ import { useModels } from "../hooks/useModels";
 import { links } from "../hooks/useRoute";
 import { formatDate } from "../lib/format";
 import { ComparisonTable } from "./ComparisonTable";
+import { ProvenanceTable } from "./ProvenanceTable";
 import { ErrorNotification } from "./ErrorNotification";
 import { MetricChart } from "./MetricChart";
 import { OperatingPoint } from "./OperatingPoint";
@@ -227,6 +228,7 @@ export function EvaluateScreen() {
                   <ComparisonTable evaluation={evaluation} />
                   <PrCurveChart key={`curves-${evaluation.id}`} results={evaluation.results} />
                   <OperatingPoint results={evaluation.results} />
+                  <ProvenanceTable evaluation={evaluation} />
                   <PromoteModel
                     key={evaluation.id}
                     evaluation={evaluation}
