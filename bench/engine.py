@@ -1,12 +1,19 @@
 """Inference-engine benchmark: how fast each built-in model runs on this CPU, and what serving adds.
 
     .venv/bin/python bench/engine.py [--models nanodet,centernet] [--runs 50] [--json OUT.json]
+        [--sections runtimes,int8,photos,memory]
 
 Per model, batch 1 on samples/dog.jpg with 2 threads: latency of the module in eager PyTorch, as a
 frozen TorchScript trace, under torch.compile and in ONNX Runtime, and of `Detector.detect` end to end
 with each inference backend; eager throughput over thread counts, batch sizes and processes; time from
 process start to the first detection; peak memory; and the compute-bound floor (the forward's FLOPs
 over a measured matmul rate). Prints a Markdown table; `--json` also writes every raw latency sample.
+
+`int8`: each model's int8 variant beside its float32 export in ONNX Runtime, interleaved, with the
+throughput ratio and COCO mAP on samples/. `photos`: `load_photo` + `detect` as a request does them,
+on 0.5-24 MP photos upright and EXIF-rotated (bench/photos.py), as a multiple of the 768x576 sample,
+with the IoU of the top box against a full-size decode. `memory`: peak RSS of one process with every
+built-in model and variant loaded.
 """
 
 from __future__ import annotations
@@ -35,9 +42,12 @@ import torch
 from PIL import Image
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torchvision.ops import box_iou
 
+from photos import photo_set
 from sightline.detection.detector import FixedInputDetector
-from sightline.detection.images import load_image
+from sightline.detection.images import load_image, load_photo
+from sightline.detection.options import DetectOptions
 from sightline.detection.preprocessing import prepare
 from sightline.detection.registry import ModelRegistry, ModelSpec, build_builtin_module
 
@@ -606,16 +616,135 @@ def markdown_report(machine: dict, photo: Image.Image, runs: int, models: dict[s
     return "\n".join(lines)
 
 
+def samples_map(detector) -> float:
+    """COCO mAP@[.5:.95] of `detector` on the annotated samples, as the test suite measures it."""
+    from torchmetrics.detection import MeanAveragePrecision
+
+    coco = json.loads((ROOT / "samples" / "annotations.json").read_text())
+    metric = MeanAveragePrecision(box_format="xyxy", backend="pycocotools")
+    for image in coco["images"]:
+        annotations = [a for a in coco["annotations"] if a["image_id"] == image["id"]]
+        boxes = [[x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in annotations)]
+        found = detector.detect(
+            [load_image(ROOT / "samples" / image["file_name"])], DetectOptions(score_threshold=0.05)
+        )[0]
+        if image["file_name"].startswith("voc_"):
+            found = found[np.array([label in VOC_CLASSES for label in found.labels], dtype=bool)]
+        metric.update(
+            [{"boxes": torch.from_numpy(found.boxes.copy()), "scores": torch.from_numpy(found.scores.copy()),
+              "labels": torch.from_numpy(found.class_ids.copy())}],
+            [{"boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+              "labels": torch.tensor([a["category_id"] for a in annotations], dtype=torch.int64)}],
+        )  # fmt: skip
+    return float(metric.compute()["map"])
+
+
+# The VOC photo in samples/ is annotated only for PASCAL VOC's 20 classes (as tests/test_detector.py).
+VOC_CLASSES = {
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "boat", "bird", "cat",
+    "dog", "horse", "sheep", "cow", "bottle", "chair", "couch", "potted plant", "dining table", "tv",
+}  # fmt: skip
+
+
+def int8_rows(model_names: Sequence[str], runs: int) -> list[str]:
+    """Float32 against int8 in ONNX Runtime, THREADS threads, batch 1, interleaved."""
+    registry = ModelRegistry(MODELS_DIR, threads=THREADS)
+    photo = load_image(PHOTO)
+    calls, maps = {}, {}
+    for name in model_names:
+        for variant in (name, f"{name}-int8"):
+            detector = registry.get(variant)
+            batch = prepare(photo, detector.input_spec)[0][None]
+            calls[f"{variant} forward"] = timed(lambda d=detector, b=batch: d.forward(b))
+            calls[f"{variant} detect"] = timed(lambda d=detector: d.detect([photo]))
+            maps[variant] = samples_map(detector)
+    samples = time_in_blocks(calls, runs)
+    p50 = {key: statistics.median(value["total"]) for key, value in samples.items()}
+    lines = [
+        f"int8 against float32, ONNX Runtime, {THREADS} threads, batch 1, {PHOTO.name}, {runs} runs in {BLOCKS} "
+        "interleaved blocks",
+        "",
+        "| model | forward p50, ms | throughput vs float32 | `detect()` p50, ms | mAP on samples/ | mAP change |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in model_names:
+        for variant in (name, f"{name}-int8"):
+            ratio = p50[f"{name} forward"] / p50[f"{variant} forward"]
+            lines.append(
+                f"| {variant} | {p50[f'{variant} forward']:.1f} | {ratio:.2f}x | {p50[f'{variant} detect']:.1f} | "
+                f"{maps[variant]:.3f} | {maps[variant] - maps[name]:+.3f} |"
+            )
+    return lines
+
+
+def photo_rows(model_names: Sequence[str], runs: int) -> list[str]:
+    """Decode + detect per photo size, as a request does them, against the 768x576 sample."""
+    registry = ModelRegistry(MODELS_DIR, threads=THREADS)
+    photos = photo_set()
+    calls, agreement = {}, {}
+    for name in model_names:
+        detector = registry.get(name)
+        for label, data in photos.items():
+            calls[f"{name} | {label}"] = timed(
+                lambda d=detector, data=data: d.detect([load_photo(data, decode_size=d.decode_size)])
+            )
+            small = detector.detect([load_photo(data, decode_size=detector.decode_size)])[0]
+            full = detector.detect([load_photo(data)])[0]
+            agreement[f"{name} | {label}"] = float(
+                box_iou(torch.from_numpy(small.boxes[:1]), torch.from_numpy(full.boxes[:1]))[0, 0]
+            ) if len(small) and len(full) else float("nan")  # fmt: skip
+        calls[f"{name} | 12 MP, full-size decode"] = timed(
+            lambda d=detector, data=photos["12 MP 4032x3024"]: d.detect([load_photo(data)])
+        )
+    samples = time_in_blocks(calls, runs)
+    p50 = {key: statistics.median(value["total"]) for key, value in samples.items()}
+    lines = [
+        f"Decode + detect per photo, {THREADS} threads, {runs} runs in {BLOCKS} interleaved blocks; photos made from "
+        "samples/dog.jpg by bench/photos.py; top-box IoU: reduced against full-size decode",
+        "",
+        "| model | photo | p50, ms | vs 768x576 | top-box IoU |",
+        "|---|---|---|---|---|",
+    ]
+    for name in model_names:
+        base = p50[f"{name} | {PHOTO.name} 768x576"]
+        for key in [key for key in p50 if key.startswith(f"{name} | ")]:
+            iou = agreement.get(key)
+            cell = f"{iou:.3f}" if iou is not None else "-"
+            lines.append(f"| {key} | {p50[key]:.1f} | {p50[key] / base:.2f}x | {cell} |")
+    return lines
+
+
+def memory_rows() -> list[str]:
+    """Peak RSS of one ONNX Runtime process with every built-in model and variant loaded and run once."""
+    names = [spec.name for spec in ModelRegistry(MODELS_DIR).specs if spec.builtin]
+    probe = run_probe(names)
+    return [f"Peak RSS, one process, {', '.join(names)} loaded and run: {probe['peak_rss_mb']:.0f} MB"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="nanodet,centernet", help="comma-separated model names")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per configuration")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--sections", default="runtimes,int8,photos,memory", help="comma-separated sections")
     args = parser.parse_args()
     model_names = [name.strip() for name in args.models.split(",") if name.strip()]
+    sections = {name.strip() for name in args.sections.split(",")}
 
     machine = machine_info()
     torch.set_num_threads(THREADS)
+    extra = []
+    for section, rows in (("int8", int8_rows), ("photos", photo_rows)):
+        if section in sections:
+            print(f"{section} rows ...", file=sys.stderr, flush=True)
+            extra += ["", *rows(model_names, args.runs)]
+    if "memory" in sections:
+        extra += ["", *memory_rows()]
+    if "runtimes" not in sections:
+        print(f"Machine: {machine['cpu']}, {machine['cores']} cores; onnxruntime {machine['onnxruntime']}; "
+              f"load average {machine['load_average_1min']:.1f} at start.")  # fmt: skip
+        print("\n".join(extra))
+        return
     photo = load_image(PHOTO)
     models = {}
     for name in model_names:
@@ -624,6 +753,7 @@ def main() -> None:
     all_rss_mb = run_probe(model_names)["peak_rss_mb"]
 
     print(markdown_report(machine, photo, args.runs, models, all_rss_mb))
+    print("\n".join(extra))
     if args.json:
         figures = {"machine": machine, "photo": str(PHOTO.relative_to(ROOT)), "runs": args.runs, "models": models}
         args.json.write_text(json.dumps({**figures, "peak_rss_mb_all_models": all_rss_mb}, indent=2))

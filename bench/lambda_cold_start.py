@@ -1,13 +1,16 @@
 """Lambda cold start and warm latency, measured through the Lambda handler in fresh processes.
 
     .venv/bin/python bench/lambda_cold_start.py [--runs 7] [--warm-calls 30] [--cpus 1] [--json OUT.json]
+        [--model nanodet-int8] [--photo-size "12 MP"]
 
 Each run starts a new Python process, as a new Lambda container does, pinned to `--cpus` cores with
 one inference thread per core (Lambda gives one vCPU at 1769 MB). In it: import the handler module,
 then call it with an API Gateway HTTP API event carrying samples/dog.jpg base64 (first call: app
 creation, database set-up in a fresh /tmp-like folder, model load, first detection), then
 `--warm-calls` more calls. Reports the median cold start, the warm per-call latency and the peak RSS;
-`--json` writes them in the form `sightline cost --from-bench` reads.
+`--json` writes them in the form `sightline cost --from-bench` reads. `--model` makes that model the
+default (SIGHTLINE_DEFAULT_MODEL); `--photo-size` sends a phone photo made by bench/photos.py
+instead of `--photo`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from photos import SIZES, phone_photo
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,10 +75,11 @@ def http_api_event(photo: bytes) -> dict:
     }
 
 
-def run_once(event: dict, warm_calls: int, cpus: int, models_dir: Path) -> dict:
+def run_once(event: dict, warm_calls: int, cpus: int, models_dir: Path, model: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             **os.environ,
+            **({"SIGHTLINE_DEFAULT_MODEL": model} if model else {}),
             "SIGHTLINE_DATA_DIR": data_dir,
             "SIGHTLINE_MODELS_DIR": str(models_dir),
             "SIGHTLINE_TORCH_THREADS": str(cpus),
@@ -138,14 +144,22 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=1, help="cores the process may use (Lambda: 1 vCPU at 1769 MB)")
     parser.add_argument("--models-dir", type=Path, default=REPO / "var" / "models")
     parser.add_argument("--photo", type=Path, default=REPO / "samples" / "dog.jpg")
+    parser.add_argument("--photo-size", choices=sorted(SIZES), help="send a phone photo of this size instead")
+    parser.add_argument("--model", help="the default model (SIGHTLINE_DEFAULT_MODEL); the server's own otherwise")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the summary as JSON")
     args = parser.parse_args()
 
-    event = http_api_event(args.photo.read_bytes())
-    runs = [run_once(event, args.warm_calls, args.cpus, args.models_dir.resolve()) for _ in range(args.runs)]
+    photo = phone_photo(SIZES[args.photo_size]) if args.photo_size else args.photo.read_bytes()
+    event = http_api_event(photo)
+    models_dir = args.models_dir.resolve()
+    runs = [run_once(event, args.warm_calls, args.cpus, models_dir, args.model) for _ in range(args.runs)]
     summary = summarize(runs, args.cpus)
+    summary["model"] = args.model or "default"
+    summary["photo"] = f"{args.photo_size} phone photo" if args.photo_size else args.photo.name
+    summary["payload_kb"] = round(len(photo) / 1024, 1)
     cold, warm = summary["cold_start_ms"], summary["warm_ms"]
     print(f"{summary['machine']}, {summary['date']}, {summary['runs']} cold starts, {warm['samples']} warm calls")
+    print(f"model {summary['model']}, photo {summary['photo']} ({len(photo) / 1e6:.1f} MB)")
     print("| measure | value |")
     print("|---|---|")
     print(f"| cold start, process start to first response (median) | {cold['median']:.0f} ms |")

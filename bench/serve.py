@@ -4,10 +4,15 @@
     .venv/bin/python bench/serve.py --url http://127.0.0.1:8000   # an already running server
 
 Both sides decode the same photos and run the same default model; the in-process side calls
-`load_image` and `Detector.detect` from client threads sharing one detector. Every side runs at
+`load_photo` and `Detector.detect` from client threads sharing one detector. Every side runs at
 every level in each of --rounds rounds. Prints a Markdown table of the medians over rounds (latency
 p50/p95 at concurrency 1, throughput at 1, 4, 8, 16), each round's ratios against the targets, and a
 soak run at concurrency 16 with its error count and the server's memory.
+
+Then, per photo size (the 768x576 sample, and 0.5-24 MP phone photos upright and EXIF-rotated, from
+bench/photos.py) and per model (--size-models), the server time each request reports
+(`timing_ms.total`) at concurrency 1, the photos and models interleaved, as a multiple of the
+768x576 photo's with the same model.
 """
 
 from __future__ import annotations
@@ -48,16 +53,16 @@ class HttpClient:
         self.host, self.port = parts.hostname, parts.port
         self.local = threading.local()
 
-    def __call__(self, photo: bytes) -> None:
+    def __call__(self, photo: bytes, query: str = "") -> dict:
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        connection.request("POST", "/api/v1/detect", body=photo, headers={"Content-Type": "image/jpeg"})
+        connection.request("POST", f"/api/v1/detect{query}", body=photo, headers={"Content-Type": "image/jpeg"})
         response = connection.getresponse()
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
-        json.loads(body)
+        return json.loads(body)
 
 
 class InProcess:
@@ -67,19 +72,20 @@ class InProcess:
         import torch
 
         from sightline.config import Settings
-        from sightline.detection.images import load_image
+        from sightline.detection.images import load_photo
         from sightline.detection.options import DetectOptions
         from sightline.detection.registry import ModelRegistry
 
         settings = Settings.from_env(torch_threads=threads)
         self.detector = ModelRegistry.from_settings(settings).get()
-        self.load_image = load_image
+        self.load_photo = load_photo
         self.options = DetectOptions()
         self.torch = torch
         self.threads = threads
 
     def __call__(self, photo: bytes) -> None:
-        self.detector.detect([self.load_image(photo)], self.options)[0].to_json()
+        image = self.load_photo(photo, decode_size=self.detector.decode_size)  # as the server decodes
+        self.detector.detect([image], self.options)[0].to_json()
 
     def __enter__(self) -> InProcess:
         self.torch.set_num_threads(self.threads)
@@ -180,6 +186,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of all sides and levels; medians are reported")
     parser.add_argument("--soak", type=int, default=2000, help="requests in the soak run (0: none)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--size-models", default="nanodet,nanodet-int8", help="models for the photo-size rows")
+    parser.add_argument("--size-requests", type=int, default=15, help="requests per photo and model (0: none)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO / "tests"))
@@ -229,14 +237,51 @@ def main() -> int:
         figures = median_figures(rounds, list(sides), levels)
         if args.soak:
             figures["soak"] = soak(http_call, photos, args.soak, server.memory_bytes if server else None)
+        if args.size_requests:
+            models = [model.strip() for model in args.size_models.split(",") if model.strip()]
+            figures["photo_sizes"] = photo_sizes(http_call, models, args.size_requests)
     finally:
         if server:
             server.stop()
     report(figures, rounds, list(sides), levels, url, args)
+    if "photo_sizes" in figures:
+        report_photo_sizes(figures["photo_sizes"], args.size_requests)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     errors = sum(result["errors"] for side in sides for result in figures[side].values())
     return 0 if errors == 0 and figures.get("soak", {}).get("errors", 0) == 0 else 1
+
+
+def photo_sizes(call: HttpClient, models: list[str], requests: int) -> dict:
+    """Server ms (p50 of `timing_ms.total`) per model and photo at concurrency 1, all interleaved."""
+    from photos import photo_set
+
+    photos = photo_set()
+    samples: dict[str, dict[str, list[float]]] = {model: {label: [] for label in photos} for model in models}
+    for model in models:  # warm-up: the model loads on its first request
+        call(photos[next(iter(photos))], f"?model={model}")
+    for _ in range(requests):
+        for model in models:
+            for label, data in photos.items():
+                samples[model][label].append(call(data, f"?model={model}")["timing_ms"]["total"])
+    return {
+        model: {label: statistics.median(times) for label, times in rows.items()} for model, rows in samples.items()
+    }
+
+
+def report_photo_sizes(sizes: dict, requests: int) -> None:
+    print()
+    print(f"Server time per photo, p50 of timing_ms.total over {requests} requests each, c=1, interleaved")
+    print()
+    models = list(sizes)
+    print("| photo | " + " | ".join(f"{model} ms | vs 768x576" for model in models) + " |")
+    print("|---|" + "---|---|" * len(models))
+    for label in sizes[models[0]]:
+        cells = []
+        for model in models:
+            base = next(iter(sizes[model].values()))
+            cells.append(f"{sizes[model][label]:.1f} | {sizes[model][label] / base:.2f}x")
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def report(

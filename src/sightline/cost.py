@@ -54,6 +54,8 @@ class Measurements:
                 "warm_ms": summary["warm_ms"]["median"],
                 "cold_start_ms": summary["cold_start_ms"]["median"],
                 "peak_rss_mb": summary["peak_rss_mb"],
+                # The photo the benchmark sent, when it says (older files do not).
+                **({"payload_kb": summary["payload_kb"]} if "payload_kb" in summary else {}),
                 **overrides,
             }
         )

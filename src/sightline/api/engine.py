@@ -84,6 +84,8 @@ class Engine:
         self.score_thresholds = ScoreThresholds(settings.runtime_dir)
         self._loading: set[str] = set()
         self._loading_lock = threading.Lock()
+        # model -> the forward-pass layouts its warm-up ran; a model is ready once it is here.
+        self.warmed: dict[str, list[str]] = {}
 
     @property
     def default_model(self) -> str:
@@ -101,13 +103,13 @@ class Engine:
         self.warm_up()
 
     def is_ready(self) -> bool:
-        return self.registry.is_loaded(self.default_model)
+        return self.default_model in self.warmed
 
     def warm_up(self) -> None:
-        """Load the default model in the background, so that no request waits for it."""
+        """Load and warm up the default model in the background, so that no request waits for it."""
         name = self.default_model
         with self._loading_lock:
-            if self.registry.is_loaded(name) or name in self._loading:
+            if name in self.warmed or name in self._loading:
                 return
             self._loading.add(name)
         # Not a daemon: the interpreter must not exit while PyTorch is half-way through loading.
@@ -115,8 +117,9 @@ class Engine:
 
     def _load(self, name: str) -> None:
         try:
-            self.registry.get(name)
-            log.info("model %s loaded", name)
+            layouts = self.registry.get(name).warm_up()
+            self.warmed[name] = layouts
+            log.info("model %s loaded and warmed up (%s)", name, ", ".join(layouts))
         except Exception:  # a request for the model reports the failure to its client
             log.exception("cannot load model %s", name)
         finally:

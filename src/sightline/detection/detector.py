@@ -5,6 +5,7 @@ Everything here is NumPy; only the forward pass itself runs in ONNX Runtime or P
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
@@ -12,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from .detections import Detections
-from .images import Photo
+from .images import Photo, load_photo
 from .options import DetectOptions
 from .preprocessing import InputSpec, fitted_size, prepare
 
@@ -48,6 +49,14 @@ class Detector(ABC):
         """The least decoded size (upright width, height) of a width x height photo that still gives
         this model its full input (see `images.load_photo`); None: the photo's own size."""
         return None
+
+    def warm_up(self) -> list[str]:
+        """Take every path a request takes once, so that the first request is as fast as later ones:
+        decoding a JPEG (at reduced scale where the model allows), fitting, every forward-pass
+        layout, NMS. Returns the forward-pass layouts run."""
+        photo = load_photo(_warm_up_jpeg(), decode_size=self.decode_size)
+        self.detect([photo], DetectOptions(score_threshold=0.0))
+        return ["default"]
 
     @abstractmethod
     def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
@@ -89,6 +98,14 @@ class FixedInputDetector(Detector):
             return None  # OpenCV-style resizing is only faithful from the full-size pixels
         return fitted_size(self.input_spec, width, height)
 
+    def warm_up(self) -> list[str]:
+        photo = load_photo(_warm_up_jpeg(), decode_size=self.decode_size)
+        pixels, _ = prepare(photo, self.input_spec)
+        warm = getattr(self.forward, "warm_up", None)
+        layouts = warm(pixels[None]) if warm is not None else ["default"]
+        self.detect([photo], DetectOptions(score_threshold=0.0))
+        return layouts
+
     def candidates(self, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
         prepared = [prepare(photo, self.input_spec) for photo in photos]
         batch = np.stack([pixels for pixels, _ in prepared])
@@ -97,6 +114,15 @@ class FixedInputDetector(Detector):
             (placement.to_original(boxes, clip=not self.clip_after_nms), scores, class_ids)
             for (boxes, scores, class_ids), (_, placement) in zip(decoded, prepared, strict=True)
         ]
+
+
+def _warm_up_jpeg() -> bytes:
+    """A phone-sized JPEG (big enough for a reduced decode) with some structure for the model to find."""
+    gradient = np.linspace(0, 255, 1600, dtype=np.uint8)
+    pixels = np.stack(np.broadcast_arrays(gradient[None, :], gradient[:1200, None], 128), axis=-1).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
 
 
 def select(candidates: Candidates, options: DetectOptions, categories: Sequence[str]) -> Detections:

@@ -14,6 +14,7 @@ see `model_files.py`), or torchvision state dicts, for example::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -27,7 +28,8 @@ import numpy as np
 from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
-from .runtime import RUNTIMES, make_forward
+from .quantization import Quantization
+from .runtime import RUNTIMES, OnnxRuntimeForward, make_forward
 from .sharing import PassTracker
 from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
 
@@ -81,6 +83,8 @@ class ModelSpec:
     weights_sha256: str | None = None
     format: str | None = None  # "onnx" or "transformers" (model_files.py); None: built-in or torchvision
     problem: str | None = None  # why an entry cannot be used; using it answers model_unavailable
+    # Set for the int8 variants of built-in models, which always run in ONNX Runtime.
+    quantization: Quantization | None = None
 
     @property
     def input_size(self) -> tuple[int, int] | None:
@@ -114,7 +118,8 @@ CENTERNET_INPUT = InputSpec(size=(CENTERNET_SIZE, CENTERNET_SIZE), resize="stret
 
 
 def builtin_specs(models_dir: Path) -> list[ModelSpec]:
-    return [
+    """The built-in models, each in float32 and in an int8 variant named `<model>-int8`."""
+    float_models = [
         ModelSpec(
             name="nanodet",
             version="human-models-3.0.4",
@@ -150,6 +155,24 @@ def builtin_specs(models_dir: Path) -> list[ModelSpec]:
             builtin=True,
         ),
     ]
+    return float_models + [_int8(spec) for spec in float_models]
+
+
+# Per model, the settings that lost least accuracy on samples/ (docs/decisions/0003-int8-models.md).
+INT8_QUANTIZATION = {
+    "nanodet": Quantization(per_channel=True),
+    "centernet": Quantization(per_channel=True),
+}
+
+
+def _int8(spec: ModelSpec) -> ModelSpec:
+    return dataclasses.replace(
+        spec,
+        name=f"{spec.name}-int8",
+        version=f"{spec.version}-int8",
+        description=f"{spec.description.removesuffix(' (default)')}; int8, calibrated on the bundled photos",
+        quantization=INT8_QUANTIZATION[spec.name],
+    )
 
 
 def read_models_file(path: Path) -> list[ModelSpec]:
@@ -239,9 +262,15 @@ _DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centern
 
 
 def onnx_path(spec: ModelSpec) -> Path:
-    """Where the ONNX export of a built-in model's current weights and input spec is cached."""
+    """Where the ONNX export of a built-in model's current weights and input spec is cached.
+
+    For an int8 variant: where its quantized model is, made from the float export by
+    `sightline weights fetch` (key: the float export and the quantization settings).
+    """
     # The exporter is part of the key: its graphs differ in speed, so an old export is not reused.
     digest = hashlib.sha256(f"{file_sha256(spec.weights)} {spec.input_spec!r} dynamo".encode()).hexdigest()
+    if spec.quantization is not None:
+        digest = hashlib.sha256(f"{digest} {spec.quantization!r}".encode()).hexdigest()
     return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
 
 
@@ -251,6 +280,13 @@ def _fix(spec: ModelSpec) -> str:
     if spec.format:
         return f"export the model again, or register a good copy with `sightline models add PATH --name {spec.name}`"
     return "replace the file, or correct its entry in models.toml"
+
+
+def float_variant(spec: ModelSpec) -> ModelSpec:
+    """The float32 model an int8 variant was quantized from (the spec itself when it is float)."""
+    if spec.quantization is None:
+        return spec
+    return dataclasses.replace(spec, name=spec.name.removesuffix("-int8"), quantization=None)
 
 
 def build_detector(
@@ -281,6 +317,11 @@ def build_detector(
             f"weights for model {spec.name!r} at {spec.weights} do not match their sha256",
             f"weights file {file} of model {spec.name!r} does not match the sha256 in models.toml; {_fix(spec)}",
         )
+    if spec.quantization is not None and not onnx_path(spec).is_file():
+        raise ModelLoadError(
+            f"int8 model {spec.name!r} not found at {onnx_path(spec)}; {_fix(spec)}",
+            f"the int8 model file of {spec.name!r} is missing; {_fix(spec)}",
+        )
     try:
         if spec.format == "onnx":
             from .onnx_files import build_onnx_detector
@@ -292,6 +333,11 @@ def build_detector(
             from .families.transformers_checkpoints import build_transformers_detector
 
             return build_transformers_detector(spec, inference_backend, threads, passes, cache_dir)
+        if spec.quantization is not None:
+            forward = OnnxRuntimeForward(onnx_path(spec), threads, passes)
+            return FixedInputDetector(
+                spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
+            )
         if spec.architecture in _DECODERS:
             forward = make_forward(
                 lambda: build_builtin_module(spec),

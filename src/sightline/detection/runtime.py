@@ -40,6 +40,22 @@ class OnnxRuntimeForward:
         self.passes = passes if threads != 1 else None
         self.one_core_session = _session(onnx_path, 1) if self.passes is not None else None
 
+    @property
+    def layouts(self) -> dict[str, object]:
+        """The sessions a pass may run on, by thread layout."""
+        layouts = {"all cores": self.session}
+        if self.one_core_session is not None:
+            layouts["one core"] = self.one_core_session
+        return layouts
+
+    def warm_up(self, batch: np.ndarray) -> list[str]:
+        """One pass on each session: ONNX Runtime plans its memory and kernels on a session's first
+        run, which costs that request several passes' worth. Returns the layouts run."""
+        feed = {self.input_name: np.ascontiguousarray(batch)}
+        for session in self.layouts.values():
+            session.run(None, feed)
+        return list(self.layouts)
+
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         feed = {self.input_name: np.ascontiguousarray(batch)}
         if self.passes is None:

