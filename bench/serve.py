@@ -240,12 +240,18 @@ def main() -> int:
         if args.size_requests:
             models = [model.strip() for model in args.size_models.split(",") if model.strip()]
             figures["photo_sizes"] = photo_sizes(http_call, models, args.size_requests)
+        if server:
+            figures["peak_rss_mb"] = peak_rss_mb(server)
     finally:
         if server:
             server.stop()
     report(figures, rounds, list(sides), levels, url, args)
     if "photo_sizes" in figures:
         report_photo_sizes(figures["photo_sizes"], args.size_requests)
+    if "peak_rss_mb" in figures:
+        peaks = figures["peak_rss_mb"]
+        listed = ", ".join(f"{name} {mb:.0f}" for name, mb in peaks.items())
+        print(f"\npeak RSS, MB: {listed}; all together at most {sum(peaks.values()):.0f}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     errors = sum(result["errors"] for side in sides for result in figures[side].values())
@@ -267,6 +273,19 @@ def photo_sizes(call: HttpClient, models: list[str], requests: int) -> dict:
     return {
         model: {label: statistics.median(times) for label, times in rows.items()} for model, rows in samples.items()
     }
+
+
+def peak_rss_mb(server) -> dict[str, float]:
+    """Peak resident memory (VmHWM) of the server's master and of each worker, in MB."""
+    import psutil
+
+    processes = {"master": psutil.Process(server.process.pid)}
+    processes |= {f"worker {index}": worker for index, worker in enumerate(server.workers(), start=1)}
+    peaks = {}
+    for name, process in processes.items():
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peaks[name] = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+    return peaks
 
 
 def report_photo_sizes(sizes: dict, requests: int) -> None:

@@ -203,7 +203,7 @@ def _trial_photo(path: Path | None):
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> None:
-    from .detection.registry import ModelRegistry
+    from .detection.registry import ModelRegistry, onnx_path
 
     if args.models_command == "add":
         from .detection.catalogue import add_model
@@ -231,7 +231,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
     for spec in registry.specs:
         marker = "*" if spec.name == registry.default else " "
         size = "x".join(map(str, spec.input_size)) if spec.input_size else "any"
-        status = "unusable" if spec.problem else "ready" if spec.weights.exists() else "weights missing"
+        made = spec.weights.exists() and (spec.quantization is None or onnx_path(spec).is_file())
+        status = "unusable" if spec.problem else "ready" if made else "weights missing"
         print(f"{marker} {spec.name:<14} {spec.architecture:<28} {size:<9} {status:<16} {spec.description}")
 
 
