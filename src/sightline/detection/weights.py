@@ -149,9 +149,7 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
     int8_specs = [spec for spec in every if spec.quantization is not None]
     tfjs_dir = models_dir / "tfjs"
     expected = {name: digest for spec in specs for name, digest in spec.source_sha256.items()}
-    made = all(_converted(spec) and _exported(spec) for spec in specs) and all(
-        _exported(spec) for spec in int8_specs
-    )
+    made = all(_converted(spec) and _exported(spec) for spec in specs) and all(_exported(spec) for spec in int8_specs)
     if made and (models_dir / "NOTICE").is_file():
         return [spec.weights for spec in specs]
 
