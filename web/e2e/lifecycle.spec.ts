@@ -48,7 +48,7 @@ test("marks boxes right and wrong, relabels, fixes a corner, draws a missed obje
 
   // Mouse for the first two, keyboard for the next.
   await row(first.id).getByRole("button", { name: "Correct" }).click();
-  await row(second.id).getByRole("button", { name: "Wrong" }).click();
+  await row(second.id).getByRole("button", { name: "Not an object" }).click();
   await row(third.id).focus();
   await page.keyboard.press("x");
   await page.keyboard.press("x"); // pressing it again takes the verdict back

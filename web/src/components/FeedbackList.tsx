@@ -132,7 +132,7 @@ export function FeedbackList({ rows, classes, selected, onSelect, onVerdict, onL
                       title="Not an object (X)"
                       onClick={() => onVerdict(row.key, "not_an_object")}
                     >
-                      Wrong
+                      Not an object
                     </button>
                   </div>
                 ) : (

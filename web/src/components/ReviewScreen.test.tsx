@@ -4,7 +4,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoredImage } from "../api";
 import { installFakeServer, type FakeServer } from "../test/fakeServer";
 import { errorResponse, jsonResponse, MODELS, STORED_DOG } from "../test/fixtures";
+import { useRoute } from "../hooks/useRoute";
 import { ReviewScreen } from "./ReviewScreen";
+
+function ScreenShown() {
+  return <p data-testid="screen-shown">{useRoute().screen}</p>;
+}
 
 let server: FakeServer;
 
@@ -116,6 +121,42 @@ describe("ReviewScreen", () => {
       [104, "correct"],
     ]);
   });
+
+  it("asks before unsaved edits are left behind, by another screen or by closing the tab", async () => {
+    window.location.hash = "#/images/5";
+    const user = userEvent.setup();
+    render(
+      <>
+        <ScreenShown />
+        <ReviewScreen imageId={5} />
+      </>,
+    );
+    await screen.findByRole("table", { name: "Boxes to review" });
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(false);
+    const leave = async (hash: string) => {
+      window.location.hash = hash;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+
+    await leave("#/stats");
+    expect(confirm).not.toHaveBeenCalled();
+    expect(screen.getByTestId("screen-shown")).toHaveTextContent("stats");
+    await leave("#/images/5");
+
+    row("d100").focus();
+    await user.keyboard("c");
+    await leave("#/history");
+    expect(confirm).toHaveBeenCalledWith("You have 1 unsaved change on photo #5. Leave without saving them?");
+    expect(screen.getByTestId("screen-shown")).toHaveTextContent("review");
+    expect(window.location.hash).toBe("#/images/5");
+    const closing = new Event("beforeunload", { cancelable: true });
+    window.dispatchEvent(closing);
+    expect(closing.defaultPrevented).toBe(true);
+
+    confirm.mockReturnValue(true);
+    await leave("#/history");
+    expect(screen.getByTestId("screen-shown")).toHaveTextContent("history");
+  }, 15_000);
 
   it("moves a box's corner where the pointer drags it", async () => {
     await openReview();

@@ -1,9 +1,9 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Box, StoredDetection } from "../api";
 import { useElementSize } from "../hooks/useElementSize";
 import { useModels } from "../hooks/useModels";
 import { useReview } from "../hooks/useReview";
-import { links } from "../hooks/useRoute";
+import { guardLeaving, links } from "../hooks/useRoute";
 import { formatDate, formatScore } from "../lib/format";
 import {
   currentJudgement,
@@ -39,6 +39,19 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
 
   const { draft, setDraft } = review;
   const image = review.image.state.data;
+  const unsaved = (review.changes?.count ?? 0) + (unlabelled ? 1 : 0);
+  // Unsaved edits are never lost silently: leaving the photo, switching screens or closing the tab asks first.
+  useEffect(() => {
+    if (unsaved === 0) return;
+    const what = `${unsaved} unsaved ${unsaved === 1 ? "change" : "changes"} on photo #${imageId}`;
+    guardLeaving(() => window.confirm(`You have ${what}. Leave without saving them?`));
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", onBeforeUnload);
+    return () => {
+      guardLeaving(null);
+      window.removeEventListener("beforeunload", onBeforeUnload);
+    };
+  }, [unsaved, imageId]);
   if (!image) {
     return (
       <section>

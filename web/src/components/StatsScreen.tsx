@@ -44,7 +44,7 @@ export function StatsScreen() {
           </div>
           {judged === 0 ? (
             <div className="notification is-light">
-              No verdicts yet. Open a photo in <a href={links.history()}>History</a> and mark its boxes correct or wrong.
+              No verdicts yet. Open a photo in <a href={links.history()}>History</a> and mark its boxes correct or not an object.
             </div>
           ) : (
             <div className="columns is-desktop">

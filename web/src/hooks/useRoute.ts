@@ -21,10 +21,25 @@ export function parseRoute(hash: string): Route {
   return { screen: "detect" };
 }
 
+// Asked before the address moves on; false keeps the page where it is (the Review screen's unsaved edits).
+let leaveGuard: (() => boolean) | null = null;
+
+/** Ask `guard` before any change of screen or photo; null stops asking. */
+export function guardLeaving(guard: (() => boolean) | null): void {
+  leaveGuard = guard;
+}
+
 export function useRoute(): Route {
   const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
-    const onChange = () => setHash(window.location.hash);
+    const onChange = (event: HashChangeEvent) => {
+      if (leaveGuard && !leaveGuard()) {
+        // Put the address back without another hashchange: the screen never left.
+        window.history.replaceState(window.history.state, "", event.oldURL);
+        return;
+      }
+      setHash(window.location.hash);
+    };
     window.addEventListener("hashchange", onChange);
     return () => window.removeEventListener("hashchange", onChange);
   }, []);
