@@ -209,3 +209,14 @@ def test_without_cors_origins_no_other_site_may_call_the_api(client):
 
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_the_int8_variants_are_offered_and_detect(client, photos):
+    models = {item["name"]: item for item in client.get("/api/v1/models").get_json()["items"]}
+
+    assert {"nanodet-int8", "centernet-int8"} <= set(models)
+    assert models["nanodet-int8"]["default"] is False and "int8" in models["nanodet-int8"]["description"]
+    result = client.post("/api/v1/detect?model=nanodet-int8", data=photos["dog"], content_type="image/jpeg")
+    assert result.status_code == 200
+    assert result.get_json()["model"]["name"] == "nanodet-int8"
+    assert "dog" in [item["label"] for item in result.get_json()["detections"]]
