@@ -109,3 +109,78 @@ def assert_same_detections(ours, reference, score_threshold: float) -> None:
         unmatched.remove(best)
     extra = [i for i in unmatched if abs(ours.scores[i] - score_threshold) >= 0.01]
     assert not extra, f"boxes the reference does not find: {[ours.to_json()[i] for i in extra]}"
+
+
+def build_rt_detr_checkpoint(directory: Path) -> Path:
+    """A small random RT-DETR saved as a transformers checkpoint folder (config, weights, PIL-based processor)."""
+    import torch
+    from transformers import RTDetrConfig, RTDetrForObjectDetection, RTDetrResNetConfig
+    from transformers.models.rt_detr.image_processing_pil_rt_detr import RTDetrImageProcessorPil
+
+    from sightline.detection.categories import COCO_80
+
+    torch.manual_seed(0)
+    backbone = RTDetrResNetConfig(
+        embedding_size=16,
+        hidden_sizes=[16, 32, 64, 128],
+        depths=[1, 1, 1, 1],
+        out_features=["stage2", "stage3", "stage4"],
+    )
+    config = RTDetrConfig(
+        backbone_config=backbone,
+        encoder_in_channels=[32, 64, 128],
+        encoder_hidden_dim=64,
+        encoder_ffn_dim=128,
+        d_model=64,
+        decoder_in_channels=[64, 64, 64],
+        decoder_ffn_dim=128,
+        decoder_layers=2,
+        num_queries=50,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        id2label=dict(enumerate(COCO_80)),
+    )
+    model = RTDetrForObjectDetection(config).eval()
+    folder = directory / "rt-detr-small"
+    model.save_pretrained(folder)
+    RTDetrImageProcessorPil(size={"height": 320, "width": 320}).save_pretrained(folder)
+    return folder
+
+
+def export_rt_detr_onnx(folder: Path, path: Path) -> Path:
+    """The checkpoint exported as RT-DETR's own repositories do: pixels in, (logits, boxes) out."""
+    import torch
+    from transformers import RTDetrForObjectDetection
+
+    model = RTDetrForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
+
+    class Exported(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, pixel_values):
+            outputs = self.model(pixel_values=pixel_values)
+            return outputs.logits, outputs.pred_boxes
+
+    torch.onnx.export(
+        Exported(), (torch.zeros(1, 3, 320, 320),), path, dynamo=False, input_names=["images"],
+        output_names=["logits", "boxes"], opset_version=17,
+    )  # fmt: skip
+    return path
+
+
+def transformers_reference(folder: Path, photo: Image.Image, score_threshold: float):
+    """transformers' own processor, model and post-processing: boxes clipped to the photo, scores, labels."""
+    import torch
+    from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+    model = AutoModelForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
+    processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True)
+    with torch.inference_mode():
+        outputs = model(**processor(images=photo, return_tensors="pt"))
+    (result,) = processor.post_process_object_detection(
+        outputs, threshold=score_threshold, target_sizes=[(photo.height, photo.width)]
+    )
+    limits = np.array([photo.width, photo.height] * 2, dtype=np.float32)
+    return np.clip(result["boxes"].numpy(), 0, limits), result["scores"].numpy(), result["labels"].numpy()

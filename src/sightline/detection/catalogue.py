@@ -104,7 +104,7 @@ def add_model(models_dir: Path, models_file: Path, source: Path, photo: Image.Im
         raise CatalogueError(f"{name!r} is a built-in model; choose another --name")
     entry = _entry(source, models_file)
     spec = file_model_spec(name, entry, models_file)
-    detector = build_detector(spec, cache_dir=models_dir / "exports")  # ModelLoadError says what is wrong
+    detector = build_detector(spec)  # ModelLoadError says what is wrong
     started = time.perf_counter()
     (detections,) = detector.detect([photo.convert("RGB")], DetectOptions(score_threshold=0.3))
     seconds = time.perf_counter() - started

@@ -94,8 +94,8 @@ class FixedInputDetector(Detector):
         return [detections.clipped(*image.size) for detections, image in zip(found, images, strict=True)]
 
     def decode_size(self, width: int, height: int) -> tuple[int, int] | None:
-        if self.input_spec.resample == "bilinear":
-            return None  # OpenCV-style resizing is only faithful from the full-size pixels
+        if self.input_spec.resample != "box":
+            return None  # the exporters' own resizing is only reproduced from the full-size pixels
         return fitted_size(self.input_spec, width, height)
 
     def warm_up(self) -> list[str]:

@@ -106,7 +106,7 @@ def input_spec(layout: str, size: tuple[int, int], mean=None, std=None) -> Input
         return yolo.input_spec(size)
     mean = tuple(255.0 * m for m in mean) if mean else (0.0, 0.0, 0.0)
     std = tuple(255.0 * s for s in std) if std else (255.0, 255.0, 255.0)
-    return InputSpec(size=size, resize="stretch", resample="bilinear", mean=mean, std=std)
+    return InputSpec(size=size, resize="stretch", resample="pillow-bilinear", mean=mean, std=std)
 
 
 class OnnxFileForward(OnnxRuntimeForward):

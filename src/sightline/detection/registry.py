@@ -295,12 +295,8 @@ def build_detector(
     inference_backend: str = "onnxruntime",
     threads: int = 0,
     passes: PassTracker | None = None,
-    cache_dir: Path | None = None,
 ) -> Detector:
-    """Load a model's weights and wrap it with its pre- and post-processing.
-
-    cache_dir: where exports made for serving are kept (transformers checkpoints).
-    """
+    """Load a model's weights and wrap it with its pre- and post-processing."""
     file = spec.weights.name
     if spec.problem:
         raise ModelLoadError(
@@ -333,7 +329,7 @@ def build_detector(
         if spec.format == "transformers":
             from .families.transformers_checkpoints import build_transformers_detector
 
-            return build_transformers_detector(spec, inference_backend, threads, passes, cache_dir)
+            return build_transformers_detector(spec.name, spec.weights, spec.categories, threads)
         if spec.quantization is not None:
             forward = OnnxRuntimeForward(onnx_path(spec), threads, passes)
             return FixedInputDetector(
@@ -527,9 +523,7 @@ class ModelRegistry:
             if failed is not None and failed[:2] == (spec, state):
                 raise failed[2]
             try:
-                detector = build_detector(
-                    spec, self.inference_backend, self.threads, self.passes, self.models_dir / "exports"
-                )
+                detector = build_detector(spec, self.inference_backend, self.threads, self.passes)
             except ModelLoadError as error:
                 self._failures[spec.name] = (spec, state, error)
                 raise

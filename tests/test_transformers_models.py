@@ -1,0 +1,46 @@
+"""transformers checkpoints and RT-DETR-style ONNX files against transformers' own pipeline, on the sample photos."""
+
+from __future__ import annotations
+
+import pytest
+
+from reference_models import (
+    assert_same_detections,
+    build_rt_detr_checkpoint,
+    export_rt_detr_onnx,
+    sample_photos,
+    transformers_reference,
+)
+from sightline.detection.catalogue import add_model
+from sightline.detection.options import DetectOptions
+from sightline.detection.registry import ModelRegistry
+
+THRESHOLD = 0.2
+# DETR-family models need no NMS and transformers applies none.
+OPTIONS = DetectOptions(score_threshold=THRESHOLD, iou_threshold=1.0, max_detections=300)
+
+
+@pytest.fixture(scope="session")
+def rt_detr(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("rt-detr")
+    folder = build_rt_detr_checkpoint(directory)
+    return folder, export_rt_detr_onnx(folder, directory / "rt-detr-small.onnx")
+
+
+@pytest.mark.parametrize(("source", "format_", "layout"), [(0, "transformers", "transformers")])
+def test_models_add_registers_rt_detr_and_it_gives_transformers_own_detections(
+    rt_detr, models_dir, tmp_path, source, format_, layout
+):
+    models_file = tmp_path / "models.toml"
+    photos = sample_photos()
+    added = add_model(models_dir, models_file, rt_detr[source], photos["dog"], name="rtdetr")
+    assert (added.spec.format, added.spec.architecture) == (format_, layout)
+
+    detector = ModelRegistry(models_dir, models_file).get("rtdetr")
+    compared = 0
+    for photo in photos.values():
+        (ours,) = detector.detect([photo], OPTIONS)
+        reference = transformers_reference(rt_detr[0], photo, THRESHOLD)
+        assert_same_detections(ours, reference, THRESHOLD)
+        compared += len(reference[0])
+    assert compared >= 20
