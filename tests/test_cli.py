@@ -76,8 +76,9 @@ def test_models_lists_the_builtin_models_and_their_int8_variants(run_cli) -> Non
     code, out, _ = run_cli("models", "--json")
 
     models = {m["name"]: m for m in json.loads(out)}
-    assert code == 0 and set(models) == {"nanodet", "centernet", "nanodet-int8", "centernet-int8"}
+    assert code == 0 and set(models) == {"nanodet", "centernet", "nanodet-int8", "centernet-int8", "nanodet+centernet"}
     assert not models["nanodet-int8"]["default"] and models["nanodet-int8"]["input_size"] == [416, 416]
+    assert models["nanodet+centernet"]["members"] == ["nanodet", "centernet"]
     assert models["nanodet"]["default"] and models["nanodet"]["input_size"] == [416, 416]
     assert models["centernet"]["input_size"] == [512, 512] and len(models["centernet"]["classes"]) == 80
 

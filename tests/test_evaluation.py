@@ -26,6 +26,8 @@ from sightline.evaluation.runs import (
     ModelScore,
     comparison,
     create_evaluation,
+    evaluation_to_json,
+    format_comparison,
     recommend,
     run_evaluation,
     score_models,
@@ -385,6 +387,39 @@ def test_recommended_model_highest_map_then_map50_then_speed() -> None:
     assert recommend([score("a", 0.30, 0.5, 10), score("b", 0.30, 0.5, 50)]) == "a"
     rows = {row["metric"]: row for row in comparison([score("a", 0.3, 0.5, 10), score("b", 0.4, 0.5, 50)])}
     assert rows["map"]["best"] == "b" and rows["latency_ms"]["best"] == "a" and rows["map_small"]["best"] is None
+
+
+def test_the_comparison_sets_cost_beside_accuracy_lower_being_better() -> None:
+    fast = ModelScore("fast", "1", 8, 20.0, {"map": 0.48, "latency_p50_ms": 19.0, "memory_mb": 61.0})
+    strong = ModelScore("strong", "1", 8, 50.0, {"map": 0.52, "latency_p50_ms": 48.0, "memory_mb": 108.0})
+    unmeasured = ModelScore("unmeasured", "1", 8, 30.0, {"map": 0.4, "latency_p50_ms": 29.0, "memory_mb": None})
+
+    rows = {row["metric"]: row for row in comparison([fast, strong, unmeasured])}
+
+    assert list(rows)[-3:] == ["latency_ms", "latency_p50_ms", "memory_mb"]
+    assert rows["map"]["best"] == "strong" and rows["latency_p50_ms"]["best"] == "fast"
+    assert rows["memory_mb"]["values"] == {"fast": 61.0, "strong": 108.0, "unmeasured": None}
+    assert rows["memory_mb"]["best"] == "fast"
+    table = format_comparison([fast, strong, unmeasured]).splitlines()
+    memory = next(line for line in table if line.startswith("memory_mb"))
+    assert memory.split() == ["memory_mb", "61.0*", "108.0", "n/a"]
+
+
+def test_the_built_in_ensemble_beats_nanodet_on_the_samples_at_a_cost_the_evaluation_shows(
+    storage: Storage, registry, samples_dir: Path
+) -> None:
+    import_samples(storage, samples_dir)
+    evaluation = create_evaluation(storage, registry, ["nanodet", "nanodet+centernet"], "samples")
+
+    finished = run_evaluation(storage, registry, evaluation.id, MAX_PIXELS)
+
+    assert finished.status == EvaluationStatus.DONE, finished.error
+    nanodet, fused = (evaluation_to_json(finished)["results"][i] for i in (0, 1))
+    assert fused["metrics"]["map"] > nanodet["metrics"]["map"] + 0.02
+    assert finished.recommended_model == "nanodet+centernet"
+    # It runs both members, so it takes longer and holds both models' weights.
+    assert fused["latency_p50_ms"] > nanodet["latency_p50_ms"] > 0
+    assert 20 < nanodet["memory_mb"] < 300 and fused["memory_mb"] > nanodet["memory_mb"] + 20
 
 
 def test_evaluation_run_stores_results_for_every_model(

@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--iou-threshold", type=_threshold, default=0.5, metavar="0..1")
     detect.add_argument("--classes", help="comma-separated class names to keep, e.g. dog,cat")
     detect.add_argument("--max-detections", type=_positive_int, default=100, metavar="N")
+    detect.add_argument(
+        "--agnostic-nms",
+        action="store_true",
+        help="suppress overlapping boxes across classes too: one label per object",
+    )
+    detect.add_argument(
+        "--tta-flip",
+        action="store_true",
+        help="test-time augmentation: also run the mirrored photo and fuse both passes (about twice the time)",
+    )
     detect.add_argument("--json", action="store_true", help="one JSON object per image")
     detect.add_argument(
         "--draw",
@@ -231,9 +241,13 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
     for spec in registry.specs:
         marker = "*" if spec.name == registry.default else " "
         size = "x".join(map(str, spec.input_size)) if spec.input_size else "any"
-        made = spec.weights.exists() and (spec.quantization is None or onnx_path(spec).is_file())
+        if spec.members:
+            members = [registry.spec(member) for member in spec.members]
+            made = all(m.weights.exists() and (m.quantization is None or onnx_path(m).is_file()) for m in members)
+        else:
+            made = spec.weights.exists() and (spec.quantization is None or onnx_path(spec).is_file())
         status = "unusable" if spec.problem else "ready" if made else "weights missing"
-        print(f"{marker} {spec.name:<14} {spec.architecture:<28} {size:<9} {status:<16} {spec.description}")
+        print(f"{marker} {spec.name:<18} {spec.architecture:<22} {size:<9} {status:<16} {spec.description}")
 
 
 def _detect(args: argparse.Namespace, settings: Settings) -> int:
@@ -250,6 +264,8 @@ def _detect(args: argparse.Namespace, settings: Settings) -> int:
         iou_threshold=args.iou_threshold,
         class_ids=parse_classes(args.classes, spec.categories),
         max_detections=args.max_detections,
+        agnostic_nms=args.agnostic_nms,
+        tta_flip=args.tta_flip,
     )
     draw_dir = args.draw if args.draw and len(args.images) > 1 else None
     if draw_dir:

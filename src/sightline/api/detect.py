@@ -84,7 +84,7 @@ def detect_batch(params: dict, upload: dict):
 def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
     engine = current_engine()
     try:
-        spec = engine.registry.spec(params.get("model") or engine.default_model)
+        spec = _model_spec(engine.registry, params.get("model") or engine.default_model)
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
     g.model = spec.name
@@ -102,8 +102,21 @@ def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
         iou_threshold=params["iou_threshold"],
         class_ids=class_ids,
         max_detections=params["max_detections"],
+        agnostic_nms=params["agnostic_nms"],
+        tta_flip=params["tta_flip"],
     )
     return spec, options
+
+
+def _model_spec(registry, name: str) -> ModelSpec:
+    try:
+        return registry.spec(name)
+    except UnknownModelError:
+        # `?model=nanodet+centernet` typed into a query string arrives as "nanodet centernet" ('+'
+        # means a space there): when no model has that name, take the '+' that was meant.
+        if " " not in name:
+            raise
+        return registry.spec(name.replace(" ", "+"))
 
 
 def _not_an_upload() -> ApiError:

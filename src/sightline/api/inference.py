@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..detection.detections import Detections
+from ..detection.detector import Candidates, Detector
 from ..detection.images import DecodeSize, Photo
 from ..detection.options import DetectOptions
 from ..detection.registry import ModelRegistry
@@ -39,11 +40,25 @@ class SerialDetector:
         return self.registry.get(model).decode_size
 
     def detect(self, model: str, images: Sequence[Photo], options: DetectOptions) -> list[Detected]:
-        detector = self.registry.get(model)  # loads the model on first use, once
-        with self._locks.setdefault(detector.name, threading.Lock()):
-            started = time.perf_counter()
-            found = detector.detect(images, options)
-            elapsed = time.perf_counter() - started
+        detector = self.registry.get(model)  # loads the model (an ensemble: its members) on first use, once
+        waited = 0.0
+
+        def run(member: Detector, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
+            # Every pass, an ensemble member's or a mirrored one, queues on its own model's lock.
+            nonlocal waited
+            queued = time.perf_counter()
+            with self._locks.setdefault(member.name, threading.Lock()):
+                started = time.perf_counter()
+                found = member.candidates(photos, score_floor)
+                seconds = time.perf_counter() - started
+            waited += started - queued
+            if self._on_pass is not None and member.name != model:
+                self._on_pass(member.name, seconds)
+            return found
+
+        started = time.perf_counter()
+        found = detector.detect(images, options, run)
+        elapsed = time.perf_counter() - started - waited  # time spent queueing is not inference
         if self._on_pass is not None:
             self._on_pass(model, elapsed)
         return [Detected(detections, elapsed * 1000) for detections in found]

@@ -154,6 +154,8 @@ def options_json(options: DetectOptions) -> dict:
         "iou_threshold": options.iou_threshold,
         "classes": sorted(options.class_ids) if options.class_ids is not None else None,
         "max_detections": options.max_detections,
+        "agnostic_nms": options.agnostic_nms,
+        "tta_flip": options.tta_flip,
     }
 
 

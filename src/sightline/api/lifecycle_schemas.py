@@ -221,7 +221,20 @@ class ModelResultOut(Schema):
     model = fields.String(required=True)
     model_version = fields.String(required=True)
     images = fields.Integer(required=True)
-    latency_ms = fields.Float(required=True, metadata={"description": "model time per photo"})
+    latency_ms = fields.Float(required=True, metadata={"description": "model time per photo, mean, ms"})
+    latency_p50_ms = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "model time per photo, median, ms, on this server during the evaluation"},
+    )
+    memory_mb = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "memory the model adds to a serving process once loaded and run (RSS growth in a "
+            "fresh process, MB); null when it could not be measured"
+        },
+    )
     metrics = fields.Dict(
         keys=fields.String(),
         values=fields.Float(allow_none=True),

@@ -36,6 +36,20 @@ class DetectQueryIn(Schema):
         validate=validate.Range(1, MAX_DETECTIONS_LIMIT),
         metadata={"description": "keep at most this many boxes, best first"},
     )
+    agnostic_nms = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "suppress overlapping boxes across classes, not only within one, so each object "
+            "keeps one label (its best): 'dog' without a weaker 'cat' on the same dog"
+        },
+    )
+    tta_flip = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "test-time augmentation: also run the model on the photo mirrored left to right and "
+            "fuse the boxes of both passes (weighted boxes fusion); about twice the inference time"
+        },
+    )
     store = fields.Boolean(
         metadata={
             "description": "keep the photo and this prediction for review (default: the server's "
@@ -120,6 +134,11 @@ class ModelOut(Schema):
     source = fields.String(required=True)
     published_accuracy = fields.String(required=True)
     builtin = fields.Boolean(required=True)
+    members = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "an ensemble's member models, whose boxes it fuses; empty for a single model"},
+    )
     loaded = fields.Boolean(required=True, metadata={"description": "loaded in the worker that answered"})
     default = fields.Boolean(required=True)
 

@@ -13,13 +13,13 @@ import numpy as np
 from PIL import Image
 
 from .detections import Detections
+from .fusion import Candidates, mirror, unmirror, weighted_boxes_fusion
 from .images import Photo, load_photo
 from .options import DetectOptions
 from .preprocessing import InputSpec, fitted_size, prepare
 
-# Candidates for one image before NMS: boxes float32[M, 4] xyxy, scores float32[M], class ids
-# int64[M]; boxes in input pixels from a decoder, original pixels after mapping back.
-Candidates = tuple[np.ndarray, np.ndarray, np.ndarray]
+# Candidates (fusion.py) for one image before NMS: boxes float32[M, 4] xyxy, scores float32[M], class
+# ids int64[M]; boxes in input pixels from a decoder, original pixels after mapping back.
 
 # A forward pass: uint8[B, H, W, 3] RGB pixels fitted to the input -> the served model's output arrays.
 Forward = Callable[[np.ndarray], Sequence[np.ndarray]]
@@ -29,6 +29,16 @@ Forward = Callable[[np.ndarray], Sequence[np.ndarray]]
 PRE_NMS_TOP_K = 1000
 
 
+def run_pass(detector: Detector, photos: Sequence[Photo], score_floor: float) -> list[Candidates]:
+    """One model's forward pass and decoding, called directly."""
+    return detector.candidates(photos, score_floor)
+
+
+# How a pass is run: (model, photos, score floor) -> candidates per photo. The server passes one that
+# takes the model's own lock and records its time, so an ensemble's members queue like any request.
+PassRunner = Callable[["Detector", Sequence[Photo], float], list[Candidates]]
+
+
 class Detector(ABC):
     """Runs one model. Thread-safe: forward passes only read the weights."""
 
@@ -36,14 +46,31 @@ class Detector(ABC):
         self.name = name
         self.categories = tuple(categories)
 
-    def detect(self, images: Sequence[Image.Image | Photo], options: DetectOptions | None = None) -> list[Detections]:
+    def detect(
+        self,
+        images: Sequence[Image.Image | Photo],
+        options: DetectOptions | None = None,
+        run: PassRunner = run_pass,
+    ) -> list[Detections]:
         """RGB photos -> one `Detections` per photo, boxes in that photo's (original) pixels, best first."""
         options = options or DetectOptions()
         if not images:
             return []
         photos = [image if isinstance(image, Photo) else Photo.from_image(image) for image in images]
-        found = self.candidates(photos, options.score_threshold)
+        found = self.gather(photos, options, run)
+        if options.tta_flip:
+            flipped = self.gather([mirror(photo) for photo in photos], options, run)
+            found = [
+                weighted_boxes_fusion(
+                    [suppress(plain, options), unmirror(suppress(mirrored, options), photo.width)], (1.0, 1.0)
+                )
+                for plain, mirrored, photo in zip(found, flipped, photos, strict=True)
+            ]
         return [select(candidates, options, self.categories) for candidates in found]
+
+    def gather(self, photos: Sequence[Photo], options: DetectOptions, run: PassRunner) -> list[Candidates]:
+        """Per photo, the candidates `detect` selects from; one pass of this model through `run`."""
+        return run(self, photos, options.score_threshold)
 
     def decode_size(self, width: int, height: int) -> tuple[int, int] | None:
         """The least decoded size (upright width, height) of a width x height photo that still gives
@@ -87,8 +114,13 @@ class FixedInputDetector(Detector):
         self.decode = decode
         self.clip_after_nms = clip_after_nms
 
-    def detect(self, images: Sequence[Image.Image | Photo], options: DetectOptions | None = None) -> list[Detections]:
-        found = super().detect(images, options)
+    def detect(
+        self,
+        images: Sequence[Image.Image | Photo],
+        options: DetectOptions | None = None,
+        run: PassRunner = run_pass,
+    ) -> list[Detections]:
+        found = super().detect(images, options, run)
         if not self.clip_after_nms:
             return found
         return [detections.clipped(*image.size) for detections, image in zip(found, images, strict=True)]
@@ -126,7 +158,15 @@ def _warm_up_jpeg() -> bytes:
 
 
 def select(candidates: Candidates, options: DetectOptions, categories: Sequence[str]) -> Detections:
-    """Score threshold, class filter, per-class NMS and the top-N cut, in that order."""
+    """Score threshold, class filter, NMS and the top-N cut, in that order."""
+    return Detections.from_arrays(*suppress(candidates, options), categories)
+
+
+def suppress(candidates: Candidates, options: DetectOptions) -> Candidates:
+    """`select` before naming the classes: the kept candidates, best first.
+
+    NMS is per class, or across classes with `options.agnostic_nms` (one label per object).
+    """
     boxes, scores, class_ids = candidates
     keep = scores >= options.score_threshold
     if options.class_ids is not None:
@@ -135,8 +175,9 @@ def select(candidates: Candidates, options: DetectOptions, categories: Sequence[
     if len(scores) > PRE_NMS_TOP_K:
         top = np.argsort(-scores, kind="stable")[:PRE_NMS_TOP_K]
         boxes, scores, class_ids = boxes[top], scores[top], class_ids[top]
-    order = batched_nms(boxes, scores, class_ids, options.iou_threshold)[: options.max_detections]
-    return Detections.from_arrays(boxes[order], scores[order], class_ids[order], categories)
+    groups = np.zeros_like(class_ids) if options.agnostic_nms else class_ids
+    order = batched_nms(boxes, scores, groups, options.iou_threshold)[: options.max_detections]
+    return boxes[order], scores[order], class_ids[order]
 
 
 def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float) -> np.ndarray:

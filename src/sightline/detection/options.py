@@ -15,12 +15,18 @@ MAX_DETECTIONS_LIMIT = 1000
 
 @dataclass(frozen=True)
 class DetectOptions:
-    """score_threshold, iou_threshold in 0..1; class_ids None means every class."""
+    """score_threshold, iou_threshold in 0..1; class_ids None means every class.
+
+    agnostic_nms: suppress overlapping boxes across classes too, so each object keeps one label.
+    tta_flip: test-time augmentation: also run the photo mirrored left to right and fuse both passes.
+    """
 
     score_threshold: float = 0.3
     iou_threshold: float = 0.5
     class_ids: frozenset[int] | None = None
     max_detections: int = 100
+    agnostic_nms: bool = False
+    tta_flip: bool = False
 
     def __post_init__(self) -> None:
         for name in ("score_threshold", "iou_threshold"):
@@ -31,6 +37,9 @@ class DetectOptions:
             raise OptionError(
                 f"max_detections must be an integer between 1 and {MAX_DETECTIONS_LIMIT}, got {self.max_detections!r}"
             )
+        for name in ("agnostic_nms", "tta_flip"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionError(f"{name} must be true or false, got {getattr(self, name)!r}")
 
 
 def parse_classes(names: str | Sequence[str] | None, categories: Sequence[str]) -> frozenset[int] | None:

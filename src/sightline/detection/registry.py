@@ -10,6 +10,8 @@ see `model_files.py`), or torchvision state dicts, for example::
     categories = "coco"          # or a list of names, index = label id the model outputs
     version = "coco-2023"
     description = "Faster R-CNN v2, COCO box AP 46.7"
+
+or combine registered models into an ensemble (`members = [...]`, see `ensemble.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ensemble
 from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
@@ -85,6 +88,9 @@ class ModelSpec:
     problem: str | None = None  # why an entry cannot be used; using it answers model_unavailable
     # Set for the int8 variants of built-in models, which always run in ONNX Runtime.
     quantization: Quantization | None = None
+    # An ensemble's member model names and their fusion weights; empty for a single model.
+    members: tuple[str, ...] = ()
+    member_weights: tuple[float, ...] = ()
 
     @property
     def input_size(self) -> tuple[int, int] | None:
@@ -103,6 +109,7 @@ class ModelSpec:
             "published_accuracy": self.published_accuracy,
             "builtin": self.builtin,
             "format": self.format or ("builtin" if self.builtin else "torchvision"),
+            "members": list(self.members),
         }
 
 
@@ -192,6 +199,9 @@ def read_models_file(path: Path) -> list[ModelSpec]:
         if "format" in entry:
             specs.append(file_model_spec(name, entry, path))
             continue
+        if "members" in entry:
+            specs.append(_ensemble_spec(name, entry, path, where))
+            continue
         architecture = entry.get("architecture")
         if architecture not in TORCHVISION_ARCHITECTURES:
             raise ModelConfigError(f"{where}: architecture must be one of {', '.join(TORCHVISION_ARCHITECTURES)}")
@@ -221,6 +231,46 @@ def read_models_file(path: Path) -> list[ModelSpec]:
             )
         )
     return specs
+
+
+def _ensemble_spec(name: str, entry: dict, path: Path, where: str) -> ModelSpec:
+    try:
+        members, weights = ensemble.parse_members(entry)
+    except ensemble.EnsembleConfigError as error:
+        raise ModelConfigError(f"{where}: {error}") from None
+    return ModelSpec(
+        name=name,
+        version=str(entry.get("version", "1")),
+        architecture=ensemble.ARCHITECTURE,
+        description=str(entry.get("description", f"ensemble of {', '.join(members)}")),
+        categories=(),  # the members' classes, filled in by the registry
+        input_spec=None,
+        weights=path,
+        license="the members' licences",
+        source=f"{path}: members {', '.join(members)}",
+        members=members,
+        member_weights=weights,
+    )
+
+
+def builtin_ensemble_specs(models_dir: Path) -> list[ModelSpec]:
+    return [
+        ModelSpec(
+            name=name,
+            version="1",
+            architecture=ensemble.ARCHITECTURE,
+            description=description,
+            categories=(),
+            input_spec=None,
+            weights=models_dir,
+            license="the members' licences",
+            source=f"built in: members {', '.join(members)}",
+            builtin=True,
+            members=members,
+            member_weights=weights,
+        )
+        for name, (members, weights, description) in ensemble.BUILTIN_ENSEMBLES.items()
+    ]
 
 
 def _nanodet_candidates(outputs, score_floor: float) -> list[Candidates]:
@@ -386,6 +436,19 @@ def _weights_state(spec: ModelSpec) -> tuple:
     return tuple((path.name, _file_state(path)) for path in paths)
 
 
+def _with_member_classes(spec: ModelSpec, named: dict[str, ModelSpec]) -> ModelSpec:
+    """An ensemble's spec with its members checked and their classes as its own."""
+    if not spec.members:
+        return spec
+    for member in spec.members:
+        known = named.get(member)
+        if known is None:
+            raise ModelConfigError(f"ensemble {spec.name!r}: member {member!r} is not a registered model")
+        if known.members:
+            raise ModelConfigError(f"ensemble {spec.name!r}: member {member!r} is an ensemble itself")
+    return dataclasses.replace(spec, categories=named[spec.members[0]].categories)
+
+
 class ModelRegistry:
     """All known models; each is loaded on first use, once, without blocking other models.
 
@@ -410,7 +473,7 @@ class ModelRegistry:
         self.passes = passes
         self.models_dir = Path(models_dir)
         self.models_file = Path(models_file) if models_file is not None else None
-        self._builtin = builtin_specs(self.models_dir)
+        self._builtin = builtin_specs(self.models_dir) + builtin_ensemble_specs(self.models_dir)
         self._specs: dict[str, ModelSpec] = {}
         self._file_seen: tuple | None = ("never read",)
         self._refresh_lock = threading.Lock()
@@ -445,6 +508,7 @@ class ModelRegistry:
                     if spec.name in named:
                         raise ModelConfigError(f"model name {spec.name!r} is registered twice")
                     named[spec.name] = spec
+                named = {name: _with_member_classes(spec, named) for name, spec in named.items()}
             except (ModelConfigError, OSError) as error:
                 if strict:
                     raise
@@ -493,6 +557,9 @@ class ModelRegistry:
             raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(specs)}") from None
 
     def is_loaded(self, name: str) -> bool:
+        spec = self._specs.get(name)
+        if spec is not None and spec.members:
+            return all(self.is_loaded(member) for member in spec.members)
         loaded = self._detectors.get(name)
         return loaded is not None and loaded[0] == self._specs.get(name)
 
@@ -510,6 +577,12 @@ class ModelRegistry:
         Raises ModelLoadError, saying why and how to fix it, when the model cannot be loaded.
         """
         spec = self.spec(name or self.default)
+        if spec.members:
+            # Built afresh from the members, each loaded (or reloaded) as itself: it holds nothing else.
+            try:
+                return ensemble.EnsembleDetector(spec.name, [self.get(m) for m in spec.members], spec.member_weights)
+            except ValueError as error:
+                raise ModelLoadError(f"cannot load model {spec.name!r}: {error}") from error
         state = _weights_state(spec)
         loaded = self._detectors.get(spec.name)
         if loaded is not None and loaded[:2] == (spec, state):

@@ -8,6 +8,7 @@ can follow it and a run whose server stopped is recognised as failed.
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from ..storage import crud
 from ..storage.models import Evaluation, EvaluationResult, EvaluationStatus, utcnow
 from ..storage.service import Storage
 from .datasets import LabelledImage, load_dataset
+from .footprint import model_memory_mb
 from .metrics import SUMMARY_KEYS, AveragePrecision
 from .provenance import lopsided_warning, provenance, source_counts
 
@@ -29,9 +31,11 @@ log = logging.getLogger(__name__)
 # COCO practice: keep low-scoring boxes so the precision-recall curve is complete, at most 100 per image.
 EVALUATION_OPTIONS = DetectOptions(score_threshold=0.05, iou_threshold=0.5, max_detections=100)
 # Decimals a comparison shows (and compares at); 3 for the mAP numbers.
-_SHOWN_DECIMALS = {"latency_ms": 1}
+_SHOWN_DECIMALS = {"latency_ms": 1, "latency_p50_ms": 1, "memory_mb": 1}
 # How often progress is written while a run goes on.
 _PROGRESS_INTERVAL_S = 1.0
+# What a model costs, beside its accuracy: the comparison's rows after the mAP ones; lower is better.
+COST_KEYS = ("latency_ms", "latency_p50_ms", "memory_mb")
 
 
 class EvaluationError(ValueError):
@@ -48,7 +52,7 @@ class ModelScore:
     model_version: str
     image_count: int
     latency_ms: float
-    metrics: dict
+    metrics: dict  # SUMMARY_KEYS, per_class, and the costs latency_p50_ms and memory_mb (None: not measured)
 
 
 def score_models(
@@ -58,17 +62,22 @@ def score_models(
     models: Sequence[str],
     max_pixels: int,
     progress: Callable[[int], None] = lambda done: None,
+    measure_memory: Callable[[str], float | None] | None = None,
 ) -> list[ModelScore]:
-    """Run each model on each image (decoded once) and score it; `progress(images done)` after each image."""
+    """Run each model on each image (decoded once) and score it; `progress(images done)` after each image.
+
+    Each model's time per photo is taken on this server as it runs (mean and median); its memory by
+    `measure_memory(model name)` in MB, when given (see footprint.py).
+    """
     detectors = [registry.get(name) for name in models]
     metrics = [AveragePrecision() for _ in detectors]
-    model_seconds = [0.0] * len(detectors)
+    model_seconds: list[list[float]] = [[] for _ in detectors]
     for done, image in enumerate(images, start=1):
         picture = load_image(read(image.sha256), max_pixels)
         for index, detector in enumerate(detectors):
             started = time.perf_counter()
             found: Detections = detector.detect([picture], EVALUATION_OPTIONS)[0]
-            model_seconds[index] += time.perf_counter() - started
+            model_seconds[index].append(time.perf_counter() - started)
             metrics[index].update(found, image.truth, image.crowd)
         progress(done)
     sources = source_counts(images)
@@ -77,8 +86,13 @@ def score_models(
             model_name=name,
             model_version=registry.spec(name).version,
             image_count=len(images),
-            latency_ms=1000.0 * seconds / max(len(images), 1),
-            metrics={**_with_photos(metric.compute(), images), "provenance": provenance(sources, name)},
+            latency_ms=1000.0 * sum(seconds) / max(len(images), 1),
+            metrics={
+                **_with_photos(metric.compute(), images),
+                "provenance": provenance(sources, name),
+                "latency_p50_ms": 1000.0 * statistics.median(seconds) if seconds else None,
+                "memory_mb": measure_memory(name) if measure_memory else None,
+            },
         )
         for name, metric, seconds in zip(models, metrics, model_seconds, strict=True)
     ]
@@ -150,7 +164,17 @@ def run_evaluation(
         try:
             images = load_dataset(session=session, name=evaluation.dataset)
             evaluation.progress_total = len(images)
-            scores = score_models(images, storage.images.read, registry, evaluation.models, max_pixels, progress)
+            scores = score_models(
+                images,
+                storage.images.read,
+                registry,
+                evaluation.models,
+                max_pixels,
+                progress,
+                measure_memory=lambda name: model_memory_mb(
+                    name, registry.models_dir, registry.models_file, registry.inference_backend, registry.threads
+                ),
+            )
             for score in scores:
                 crud.add_evaluation_result(
                     session=session,
@@ -190,13 +214,13 @@ class EvaluationWorker:
 
 
 def comparison(results: Sequence[EvaluationResult | ModelScore]) -> list[dict]:
-    """Side-by-side rows: [{"metric", "values": {model: value}, "best": model}], summary metrics then latency.
+    """Side-by-side rows: [{"metric", "values": {model: value}, "best": model}], summary metrics then costs.
 
-    "best" is the highest value (the lowest for latency); None when no model has a value, or when
-    two models share the best value as it is shown (3 decimals, latency 1): a tie is no win.
+    "best" is the highest value (the lowest for a cost); None when no model has a value, or when
+    two models share the best value as it is shown (3 decimals, costs 1): a tie is no win.
     """
     rows = []
-    for key in (*SUMMARY_KEYS, "latency_ms"):
+    for key in (*SUMMARY_KEYS, *COST_KEYS):
         values = {
             result.model_name: (result.latency_ms if key == "latency_ms" else result.metrics.get(key))
             for result in results
@@ -204,7 +228,7 @@ def comparison(results: Sequence[EvaluationResult | ModelScore]) -> list[dict]:
         shown = {name: round(value, _SHOWN_DECIMALS.get(key, 3)) for name, value in values.items() if value is not None}
         best = None
         if shown:
-            top = (min if key == "latency_ms" else max)(shown.values())
+            top = (min if key in COST_KEYS else max)(shown.values())
             leaders = [name for name, value in shown.items() if value == top]
             best = leaders[0] if len(leaders) == 1 else None
         rows.append({"metric": key, "values": values, "best": best})
@@ -220,7 +244,7 @@ def format_comparison(results: Sequence[EvaluationResult | ModelScore]) -> str:
         cells = []
         for name in names:
             value = row["values"][name]
-            text = "n/a" if value is None else (f"{value:.1f}" if row["metric"] == "latency_ms" else f"{value:.3f}")
+            text = "n/a" if value is None else (f"{value:.1f}" if row["metric"] in COST_KEYS else f"{value:.3f}")
             cells.append((text + ("*" if row["best"] == name and len(names) > 1 else " ")).rjust(width))
         lines.append(row["metric"].ljust(12) + "".join(cells))
     return "\n".join(lines)
@@ -246,6 +270,8 @@ def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
                 "model_version": result.model_version,
                 "images": result.image_count,
                 "latency_ms": round(result.latency_ms, 2),
+                "latency_p50_ms": _rounded(result.metrics.get("latency_p50_ms"), 2),
+                "memory_mb": _rounded(result.metrics.get("memory_mb"), 1),
                 "metrics": {key: result.metrics.get(key) for key in SUMMARY_KEYS},
                 "per_class": result.metrics.get("per_class", {}),
                 # Evaluations stored before curves were measured have none of these.
@@ -265,3 +291,7 @@ def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
         ),
         "recommended_model": evaluation.recommended_model,
     }
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

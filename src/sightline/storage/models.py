@@ -247,7 +247,7 @@ class EvaluationResult(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     image_count: Mapped[int]
     latency_ms: Mapped[float] = mapped_column(Float)  # model time per image
-    metrics: Mapped[dict]  # map, map_50, ..., mar_100 and per_class {label: ap}
+    metrics: Mapped[dict]  # map, map_50, ..., mar_100, per_class {label: ap}, latency_p50_ms, memory_mb
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="results")
 
