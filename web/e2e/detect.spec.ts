@@ -166,6 +166,40 @@ test("runs the model chosen in the selector on the same photo", async ({ page })
   await expectBoxesOnPhoto(page, second);
 });
 
+test("the ensemble with one label per object puts a single label on the dog", async ({ page }, testInfo) => {
+  await page.getByLabel("Model").selectOption("nanodet+centernet");
+  const plain = await upload(page, sample("dog.jpg"));
+  expect(plain.model.name).toBe("nanodet+centernet");
+
+  const answer = page.waitForResponse((r) => isDetectRequest(r.url(), r.request().method()));
+  await page.getByRole("checkbox", { name: "One label per object" }).check();
+  const response = await answer;
+  const params = new URL(response.url()).searchParams;
+  expect([params.get("model"), params.get("agnostic_nms"), params.get("score_threshold")]).toEqual([
+    "nanodet+centernet",
+    "true",
+    "0.05",
+  ]);
+  const agnostic = (await response.json()) as DetectResult;
+  await expectBoxesOnPhoto(page, agnostic);
+  // Every box shown has a label of its own object: no two overlapping boxes with different labels.
+  const shown = shownAt(agnostic, DEFAULT_MIN_SCORE);
+  const iou = (a: DetectResult["detections"][number]["box"], b: typeof a) => {
+    const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+    const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+    const area = (r: typeof a) => (r.x2 - r.x1) * (r.y2 - r.y1);
+    return (w * h) / (area(a) + area(b) - w * h);
+  };
+  for (const d of shown) {
+    for (const e of shown) {
+      if (d !== e && d.label !== e.label) expect(iou(d.box, e.box), `${d.label} on ${e.label}`).toBeLessThanOrEqual(0.5);
+    }
+  }
+  expect(shown.filter((d) => d.label === "dog")).toHaveLength(1);
+  await expect(page.getByRole("table", { name: "Detections" })).not.toContainText("cat");
+  await saveScreenshot(page, testInfo, "detect-ensemble-one-label");
+});
+
 test("takes a photo dropped onto the page or pasted from the clipboard", async ({ page }) => {
   const bytes = sample("horses.jpg").buffer;
   const makeTransfer = () =>

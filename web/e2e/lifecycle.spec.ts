@@ -130,7 +130,7 @@ test.describe(() => {
   // Refusing the wrong admin key is part of the test; the browser logs the 403 as an error.
   test.use({ allowedConsoleErrors: [/status of 403/] });
 
-  test("evaluates both models on the reviewed photos and promotes one", async ({ page }, testInfo) => {
+  test("evaluates every model on the reviewed photos, shows their cost beside their mAP, and promotes one", async ({ page }, testInfo) => {
     await page.goto("/#/evaluate");
     await expect(page.getByLabel("Photos with known boxes")).toContainText("reviewed (1 photo)");
     const started = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/evaluations" && r.request().method() === "POST");
@@ -139,7 +139,7 @@ test.describe(() => {
     await expect(page.getByTestId("evaluation-status")).toHaveText("done", { timeout: 90_000 });
 
     const table = page.getByRole("table", { name: "Models compared" });
-    await expect(table.getByRole("columnheader")).toHaveText(["Metric", "nanodet", "centernet"]);
+    await expect(table.getByRole("columnheader")).toHaveText(["Metric", "nanodet", "centernet", "nanodet+centernet"]);
     await expect(page.getByTestId("metric-map")).toContainText(/\d\.\d{3}/);
     await expect(page.getByTestId("bar-map-nanodet")).toBeVisible();
     // The one reviewed photo's truth is nanodet's confirmed boxes (3: fixed, correct, relabelled) and a drawn one.
@@ -147,6 +147,20 @@ test.describe(() => {
     await expect(page.getByTestId("provenance-centernet").getByRole("cell").first()).toHaveText("0 (0%)");
     await expect(page.getByTestId("provenance-warning")).toContainText("favours nanodet");
     await expect(page.getByTestId("provenance-warning")).toContainText("imported dataset");
+
+    // Accuracy and cost side by side: each model's mAP, median time on this server and memory once loaded.
+    const costs = page.getByRole("table", { name: "Accuracy and cost" });
+    const memory: Record<string, number> = {};
+    for (const model of ["nanodet", "centernet", "nanodet+centernet"]) {
+      const row = costs.getByTestId(`cost-${model}`);
+      await expect(row.locator('[data-metric="map"]')).toHaveText(/^\d\.\d{3}/);
+      await expect(row.locator('[data-metric="latency_p50_ms"]')).toHaveText(/^\d+(\.\d)? (ms|s)/);
+      const text = (await row.locator('[data-metric="memory_mb"]').textContent())!;
+      expect(text).toMatch(/^\d+(\.\d)? MB/);
+      memory[model] = parseFloat(text);
+    }
+    // The ensemble holds both members' weights, so it costs more memory than either.
+    expect(memory["nanodet+centernet"]).toBeGreaterThan(Math.max(memory.nanodet, memory.centernet));
     await saveScreenshot(page, testInfo, "evaluate-1-done");
 
     const adminKey = process.env.SIGHTLINE_ADMIN_KEY;

@@ -39,6 +39,8 @@ export interface ModelInfo {
   license?: string;
   loaded?: boolean;
   default?: boolean;
+  /** An ensemble's member models; empty or absent for a single model. */
+  members?: string[];
 }
 
 export interface DetectParams {
@@ -47,6 +49,10 @@ export interface DetectParams {
   iouThreshold?: number;
   classes?: string[];
   maxDetections?: number;
+  /** Suppress overlapping boxes across classes: one label per object. */
+  agnosticNms?: boolean;
+  /** Also run the photo mirrored left to right and fuse both passes (about twice the time). */
+  ttaFlip?: boolean;
   /** Ask the server to keep the photo and its prediction for review. */
   store?: boolean;
 }
@@ -172,6 +178,8 @@ export function detect(image: Blob, params: DetectParams = {}, signal?: AbortSig
     ["iou_threshold", params.iouThreshold?.toString()],
     ["classes", params.classes?.length ? params.classes.join(",") : undefined],
     ["max_detections", params.maxDetections?.toString()],
+    ["agnostic_nms", params.agnosticNms ? "true" : undefined],
+    ["tta_flip", params.ttaFlip ? "true" : undefined],
     ["store", params.store ? "true" : undefined],
   ];
   for (const [name, value] of fields) {
@@ -347,7 +355,11 @@ export interface EvaluationResult {
   model: string;
   model_version: string;
   images: number;
+  /** Model time per photo on the server during the evaluation, mean and median, ms. */
   latency_ms: number;
+  latency_p50_ms?: number | null;
+  /** Memory the model adds to a serving process once loaded, MB; null when it could not be measured. */
+  memory_mb?: number | null;
   /** COCO summary numbers in 0..1 (map, map_50, map_75, ...); null where there was nothing to measure. */
   metrics: Record<string, number | null>;
   per_class: Record<string, number | null>;

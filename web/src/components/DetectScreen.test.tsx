@@ -276,6 +276,23 @@ describe("DetectScreen", () => {
     expect(detectCalls()).toHaveLength(2);
   });
 
+  it("asks again with one label per object, then with the mirrored pass as well", async () => {
+    const user = await uploadDog();
+    expect(detectParams(0).get("agnostic_nms")).toBeNull();
+    expect(detectParams(0).get("tta_flip")).toBeNull();
+
+    await user.click(screen.getByRole("checkbox", { name: "One label per object" }));
+    await waitFor(() => expect(detectCalls()).toHaveLength(2));
+    expect(detectParams(1).get("agnostic_nms")).toBe("true");
+    expect(detectParams(1).get("tta_flip")).toBeNull();
+    expect(detectParams(1).get("score_threshold")).toBe("0.05");
+
+    await user.click(screen.getByRole("checkbox", { name: "Also look at the photo mirrored (slower)" }));
+    await waitFor(() => expect(detectCalls()).toHaveLength(3));
+    expect(detectParams(2).get("agnostic_nms")).toBe("true");
+    expect(detectParams(2).get("tta_flip")).toBe("true");
+  });
+
   it("stops waiting when the user cancels, and can start again", async () => {
     detectHandler = (_, init) =>
       new Promise((_, reject) => init.signal?.addEventListener("abort", () => reject(new DOMException("", "AbortError"))));

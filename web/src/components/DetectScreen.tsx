@@ -9,6 +9,7 @@ import { countClasses, filterDetections, withIndex } from "../lib/filter";
 import { loadPhoto, type Photo } from "../lib/photoFile";
 import { ClassFilter } from "./ClassFilter";
 import { DetectionList } from "./DetectionList";
+import { DetectionOptions, type DetectionChoices } from "./DetectionOptions";
 import { DownloadButtons } from "./DownloadButtons";
 import { ErrorNotification } from "./ErrorNotification";
 import { InferenceTime } from "./InferenceTime";
@@ -33,6 +34,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const [minScore, setMinScore] = useState(DEFAULT_MIN_SCORE);
   const [hiddenClasses, setHiddenClasses] = useState<ReadonlySet<string>>(new Set());
   const [keepForReview, setKeepForReview] = useState(false);
+  const [choices, setChoices] = useState<DetectionChoices>({ agnosticNms: false, ttaFlip: false });
   const [highlighted, setHighlighted] = useState<number | null>(null);
   const [downloadProblem, setDownloadProblem] = useState<Error | null>(null);
   const [pngBusy, setPngBusy] = useState(false);
@@ -45,10 +47,11 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   // The object URL is the photo's only copy outside the file; it goes when the photo does.
   useEffect(() => (photo ? () => URL.revokeObjectURL(photo.url) : undefined), [photo]);
 
-  const paramsFor = (name: string | null, store: boolean): DetectParams => ({
+  const paramsFor = (name: string | null, store: boolean, chosen: DetectionChoices = choices): DetectParams => ({
     model: name ?? undefined,
     scoreThreshold: SCORE_FLOOR,
     maxDetections: MAX_DETECTIONS,
+    ...chosen,
     store,
   });
 
@@ -76,6 +79,11 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const chooseModel = (name: string) => {
     setChosenModel(name);
     if (photo) void detection.run(photo.file, paramsFor(name, keepForReview));
+  };
+
+  const changeChoices = (chosen: DetectionChoices) => {
+    setChoices(chosen);
+    if (photo) void detection.run(photo.file, paramsFor(model, keepForReview, chosen));
   };
 
   const changeKeepForReview = (keep: boolean) => {
@@ -203,6 +211,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
             total={all.length}
           />
           <ClassFilter classes={classes} hidden={hiddenClasses} colors={colors} onChange={setHiddenClasses} />
+          <DetectionOptions value={choices} onChange={changeChoices} />
           <KeepForReviewSwitch checked={keepForReview} onChange={changeKeepForReview}
             storedImageId={result?.stored?.image_id ?? null}
           />

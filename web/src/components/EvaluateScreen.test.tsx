@@ -28,6 +28,8 @@ function evaluation(status: Evaluation["status"], done: number): Evaluation {
           model_version: "human-models-3.0.4",
           images: 3,
           latency_ms: model === "nanodet" ? 120 : 493,
+          latency_p50_ms: model === "nanodet" ? 118 : 481,
+          memory_mb: model === "nanodet" ? 61.4 : 76.2,
           metrics: Object.fromEntries(METRICS.map((m) => [m, values[model]])),
           per_class: {},
         }))
@@ -76,6 +78,25 @@ describe("EvaluateScreen", () => {
     expect(within(map).getByText(/0\.386/)).toHaveClass("has-text-weight-bold");
     expect(within(table).getByTestId("metric-latency_ms")).toHaveTextContent("120 ms");
     expect(screen.getByRole("img", { name: "mAP of nanodet and centernet" })).toBeInTheDocument();
+
+    // Accuracy and cost side by side, one row per model; the best of each column in bold.
+    const costs = screen.getByRole("table", { name: "Accuracy and cost" });
+    const nanodet = within(costs).getByTestId("cost-nanodet");
+    const centernet = within(costs).getByTestId("cost-centernet");
+    expect([...costs.querySelectorAll("thead th")].map((h) => h.textContent)).toEqual([
+      "Model",
+      "mAP",
+      "mAP@50",
+      "Time per photo (median)",
+      "Memory once loaded",
+    ]);
+    expect(nanodet.querySelector('[data-metric="map"]')).toHaveTextContent("0.386");
+    expect(nanodet.querySelector('[data-metric="latency_p50_ms"]')).toHaveTextContent("118 ms");
+    expect(nanodet.querySelector('[data-metric="memory_mb"]')).toHaveTextContent("61.4 MB");
+    expect(centernet.querySelector('[data-metric="latency_p50_ms"]')).toHaveTextContent("481 ms");
+    expect(centernet.querySelector('[data-metric="memory_mb"]')).toHaveTextContent("76.2 MB");
+    expect(nanodet.querySelector('[data-metric="memory_mb"]')).toHaveClass("has-text-weight-bold");
+    expect(centernet.querySelector('[data-metric="memory_mb"]')).not.toHaveClass("has-text-weight-bold");
     expect(screen.getByTestId("recommendation")).toHaveTextContent("nanodet, which is already the default");
   });
 
@@ -127,6 +148,20 @@ describe("EvaluateScreen", () => {
       model: "nanodet",
       use_operating_point: true,
     });
+  });
+
+  it("shows n/a where the memory could not be measured, and bolds the cheaper model that was", async () => {
+    const record = evaluation("done", 6);
+    record.results[1] = { ...record.results[1], memory_mb: null };
+    server.on("GET", "/api/v1/evaluations", () => jsonResponse({ items: [record], total: 1 }));
+    server.on("GET", "/api/v1/evaluations/4", () => jsonResponse(record));
+    render(<EvaluateScreen />);
+
+    const costs = await screen.findByRole("table", { name: "Accuracy and cost" });
+    expect(within(costs).getByTestId("cost-centernet").querySelector('[data-metric="memory_mb"]')).toHaveTextContent("n/a");
+    expect(within(costs).getByTestId("cost-nanodet").querySelector('[data-metric="memory_mb"]')).toHaveClass(
+      "has-text-weight-bold",
+    );
   });
 
   it("explains why it cannot run on a dataset without photos", async () => {

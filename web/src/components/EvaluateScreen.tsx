@@ -9,6 +9,7 @@ import { ComparisonTable } from "./ComparisonTable";
 import { ProvenanceTable } from "./ProvenanceTable";
 import { ErrorNotification } from "./ErrorNotification";
 import { MetricChart } from "./MetricChart";
+import { ModelCostTable } from "./ModelCostTable";
 import { OperatingPoint } from "./OperatingPoint";
 import { PhotoErrors } from "./PhotoErrors";
 import { PrCurveChart } from "./PrCurveChart";
@@ -225,6 +226,7 @@ export function EvaluateScreen() {
               {evaluation.status === "done" && (
                 <>
                   <MetricChart evaluation={evaluation} />
+                  <ModelCostTable evaluation={evaluation} />
                   <ComparisonTable evaluation={evaluation} />
                   <PrCurveChart key={`curves-${evaluation.id}`} results={evaluation.results} />
                   <OperatingPoint results={evaluation.results} />

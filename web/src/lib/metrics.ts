@@ -1,5 +1,5 @@
 /** Names and formats for the COCO numbers an evaluation reports. */
-import { formatMs } from "./format";
+import { formatBytes, formatMs } from "./format";
 
 export const METRIC_NAMES: Record<string, string> = {
   map: "mAP, IoU 0.50:0.95",
@@ -15,6 +15,8 @@ export const METRIC_NAMES: Record<string, string> = {
   mar_medium: "Recall, medium objects",
   mar_large: "Recall, large objects",
   latency_ms: "Time per photo",
+  latency_p50_ms: "Time per photo, median",
+  memory_mb: "Memory once loaded",
 };
 
 /** The metrics the chart shows: the headline number and its two usual companions. */
@@ -28,6 +30,8 @@ export function metricValue(value: number | null | undefined): number | null {
 export function formatMetric(metric: string, value: number | null | undefined): string {
   const shown = metricValue(value);
   if (shown === null) return "n/a";
-  return metric === "latency_ms" ? formatMs(shown) : shown.toFixed(3);
+  if (metric === "latency_ms" || metric === "latency_p50_ms") return formatMs(shown);
+  if (metric === "memory_mb") return formatBytes(shown * 1_000_000);
+  return shown.toFixed(3);
 }
 
