@@ -8,7 +8,8 @@ Registered in the models file with its members and, optionally, a weight per mem
     description = "NanoDet and CenterNet fused"
 
 Members are loaded and served as themselves (their own locks and metrics); an ensemble holds no
-weights of its own. The figures behind the built-in ensemble are in docs/decisions/0001-ensembles.md.
+weights of its own. Why the built-in one is what it is, with figures:
+docs/decisions/0003-ensembles-and-detection-options.md.
 """
 
 from __future__ import annotations
