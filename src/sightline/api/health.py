@@ -1,4 +1,4 @@
-"""Probes and metrics for the platform: /healthz (alive), /readyz (default model loaded), /metrics."""
+"""Probes and metrics for the platform: /healthz (alive), /readyz (default model loaded and warmed up), /metrics."""
 
 from __future__ import annotations
 
