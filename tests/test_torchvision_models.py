@@ -40,7 +40,14 @@ def test_registered_model_is_listed_and_detects(tmp_path, models_dir, ssdlite_we
     )
     registry = ModelRegistry(models_dir, models_file)
 
-    assert [spec.name for spec in registry.specs] == ["nanodet", "centernet", "nanodet+centernet", "my-ssd"]
+    assert [spec.name for spec in registry.specs] == [
+        "nanodet",
+        "centernet",
+        "nanodet-int8",
+        "centernet-int8",
+        "nanodet+centernet",
+        "my-ssd",
+    ]
     spec = registry.spec("my-ssd")
     assert spec.version == "random-1" and spec.categories[16] == "dog" and spec.input_size is None
 

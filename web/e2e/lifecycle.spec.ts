@@ -139,7 +139,10 @@ test.describe(() => {
     await expect(page.getByTestId("evaluation-status")).toHaveText("done", { timeout: 90_000 });
 
     const table = page.getByRole("table", { name: "Models compared" });
-    await expect(table.getByRole("columnheader")).toHaveText(["Metric", "nanodet", "centernet", "nanodet+centernet"]);
+    // Every model the server offers was ticked: the built-in ones, their int8 variants and the ensemble.
+    const offered = ((await (await page.request.get("/api/v1/models")).json()).items as { name: string }[]).map((m) => m.name);
+    expect(offered).toEqual(expect.arrayContaining(["nanodet", "centernet", "nanodet+centernet"]));
+    await expect(table.getByRole("columnheader")).toHaveText(["Metric", ...offered]);
     await expect(page.getByTestId("metric-map")).toContainText(/\d\.\d{3}/);
     await expect(page.getByTestId("bar-map-nanodet")).toBeVisible();
     // The one reviewed photo's truth is nanodet's confirmed boxes (3: fixed, correct, relabelled) and a drawn one.
