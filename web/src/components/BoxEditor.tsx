@@ -1,6 +1,7 @@
 import { useRef, useState, type PointerEvent } from "react";
 import type { Box } from "../api";
-import { boxArea, placeTags, toDisplayRect, type Point, type Size } from "../lib/geometry";
+import { boxArea, toDisplayRect, type Point, type Size } from "../lib/geometry";
+import { PAGE_TAG, placeTags, tagTextMeasurer } from "../lib/tagPlacement";
 import { normaliseBox } from "../lib/review";
 
 export type BoxTone = "unjudged" | "correct" | "wrong" | "fixed" | "missed";
@@ -30,7 +31,6 @@ type Drag =
   | { kind: "edit"; key: string; handle: Handle; start: Point; original: Box }
   | { kind: "draw"; start: Point; current: Point };
 
-const TAG_HEIGHT = 20;
 const HANDLE_RADIUS = 7;
 /** Drawn boxes smaller than this (photo pixels, each side) are taken for a stray click. */
 const MIN_DRAWN_SIDE = 4;
@@ -102,11 +102,11 @@ export function BoxEditor({ image, display, boxes, selected, onSelect, onChange,
     a.key === selected ? 1 : b.key === selected ? -1 : boxArea(b.box) - boxArea(a.box),
   );
   const rects = new Map(boxes.map((b) => [b.key, toDisplayRect(b.box, image, display)]));
-  const tagPositions = placeTags(
-    boxes.map((b) => ({ rect: rects.get(b.key)!, text: b.tag })),
+  const measure = tagTextMeasurer(PAGE_TAG.font, PAGE_TAG.fallbackCharWidth);
+  const tagPlaces = placeTags(
+    boxes.map((b) => ({ rect: rects.get(b.key)!, width: measure(b.tag) + 2 * PAGE_TAG.padding })),
     display,
-    TAG_HEIGHT,
-    7,
+    PAGE_TAG.height,
   );
   const drawn =
     drag?.kind === "draw"
@@ -172,15 +172,20 @@ export function BoxEditor({ image, display, boxes, selected, onSelect, onChange,
         })}
         {drawn && <rect className="review-box tone-missed is-drawing" x={drawn.x} y={drawn.y} width={drawn.width} height={drawn.height} />}
       </svg>
-      {boxes.map((b, i) => (
-        <span
-          key={b.key}
-          className={`detection-tag review-tag tone-${b.tone}${b.key === selected ? " is-highlighted" : ""}`}
-          style={{ left: tagPositions[i].x, top: tagPositions[i].y }}
-        >
-          {b.tag}
-        </span>
-      ))}
+      {boxes.map((b, i) => {
+        const place = tagPlaces[i];
+        return (
+          place && (
+            <span
+              key={b.key}
+              className={`detection-tag review-tag tone-${b.tone}${b.key === selected ? " is-highlighted" : ""}`}
+              style={{ left: place.x, top: place.y, width: place.width }}
+            >
+              {b.tag}
+            </span>
+          )
+        );
+      })}
     </div>
   );
 }

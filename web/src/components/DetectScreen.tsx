@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { isApiKeyRefused, isRetryable, type DetectParams } from "../api";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
+import { SLOW_ANSWER_MS, useTakingLong } from "../hooks/useTakingLong";
 import { renderAnnotatedPng } from "../lib/annotate";
 import { assignClassColors } from "../lib/colors";
 import { baseName, saveBlob } from "../lib/download";
@@ -39,6 +40,9 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const [downloadProblem, setDownloadProblem] = useState<Error | null>(null);
   const [pngBusy, setPngBusy] = useState(false);
   const latestChoice = useRef(0);
+  // Set when a photo is chosen, so the keyboard focus follows it to the results.
+  const [focusResults, setFocusResults] = useState(false);
+  const resultsHeading = useRef<HTMLHeadingElement>(null);
 
   const modelList = models.state.status === "done" ? models.state.data : null;
   const model = chosenModel ?? modelList?.defaultModel ?? null;
@@ -68,6 +72,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
         setHiddenClasses(new Set());
         setHighlighted(null);
         setDownloadProblem(null);
+        setFocusResults(true);
         void detection.run(loaded.file, paramsFor(model, keepForReview));
       },
       (problem: Error) => {
@@ -97,6 +102,12 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
 
   const state = detection.state;
   const result = state.status === "done" ? state.result : null;
+  const slow = useTakingLong(state.status === "loading" ? state : null, SLOW_ANSWER_MS);
+  useEffect(() => {
+    if (!focusResults || state.status === "loading") return;
+    if (state.status === "done") resultsHeading.current?.focus();
+    setFocusResults(false);
+  }, [focusResults, state.status]);
   const all = useMemo(() => withIndex(result?.detections ?? []), [result]);
   const visible = useMemo(
     () => filterDetections(all, { minScore, hiddenClasses }),
@@ -167,7 +178,10 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               colors={colors}
               busy={state.status === "loading"}
               busyLabel={`Detecting objects with ${model ?? "the default model"}…`}
+              slow={slow}
+              onRetry={() => state.status === "loading" && void detection.run(photo.file, state.params)}
               onCancel={detection.reset}
+              takeFocus={focusResults}
               highlighted={highlighted}
               onHighlight={setHighlighted}
             />
@@ -219,7 +233,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
 
         {result && state.status === "done" && (
           <div className="box">
-            <h2 className="title is-5">
+            <h2 className="title is-5" ref={resultsHeading} tabIndex={-1}>
               Detections <span className="tag is-rounded is-primary" data-testid="shown-count">{visible.length}</span>
             </h2>
             <InferenceTime result={result} roundTripMs={state.roundTripMs} />

@@ -1,7 +1,7 @@
 import type { ShownDetection } from "../lib/filter";
-import { colorOf, type ClassColors } from "../lib/colors";
-import { formatScore } from "../lib/format";
-import { boxArea, placeTags, toDisplayRect, type Size } from "../lib/geometry";
+import { colorOf, tagTextColor, type ClassColors } from "../lib/colors";
+import { boxArea, toDisplayRect, type Size } from "../lib/geometry";
+import { byScore as bestFirst, overlayTags, tagText, type PlacedTag } from "../lib/tagPlacement";
 
 interface Props {
   detections: readonly ShownDetection[];
@@ -12,24 +12,17 @@ interface Props {
   colors: ClassColors;
   highlighted: number | null;
   onHighlight: (index: number | null) => void;
+  /** Where the tags go, best score first, when the caller has placed them already. */
+  tagPlaces?: readonly PlacedTag[];
 }
 
-const TAG_HEIGHT = 20;
-const TAG_CHAR_WIDTH = 7;
-
 /** Boxes over the displayed photo, one colour per class, each with a label-and-score tag. */
-export function DetectionOverlay({ detections, image, display, colors, highlighted, onHighlight }: Props) {
+export function DetectionOverlay({ detections, image, display, colors, highlighted, onHighlight, tagPlaces: placed }: Props) {
   const rects = new Map(detections.map((d) => [d.index, toDisplayRect(d.box, image, display)]));
   // Small boxes are drawn last, so a box inside another can still be pointed at.
   const byArea = [...detections].sort((a, b) => boxArea(b.box) - boxArea(a.box));
-  const byScore = [...detections].sort((a, b) => b.score - a.score);
-  const tagText = (d: ShownDetection) => `${d.label} ${formatScore(d.score)}`;
-  const tagPositions = placeTags(
-    byScore.map((d) => ({ rect: rects.get(d.index)!, text: tagText(d) })),
-    display,
-    TAG_HEIGHT,
-    TAG_CHAR_WIDTH,
-  );
+  const byScore = bestFirst(detections);
+  const tagPlaces = placed ?? overlayTags(byScore, image, display);
   const stateClass = (index: number) =>
     highlighted === index ? " is-highlighted" : highlighted !== null ? " is-dimmed" : "";
   const hover = (index: number) => ({
@@ -68,24 +61,28 @@ export function DetectionOverlay({ detections, image, display, colors, highlight
           );
         })}
       </svg>
-      {/* Reversed so the best-scoring tag is on top where tags still touch. */}
-      {byScore
-        .map((d, rank) => (
+      {byScore.map((d, rank) => {
+        const place = tagPlaces[rank];
+        // No room left for this tag: its box keeps its title and its row in the list.
+        if (!place) return null;
+        return (
           <span
             key={d.index}
             data-testid={`tag-${d.index}`}
             className={`detection-tag${stateClass(d.index)}`}
             style={{
               backgroundColor: colorOf(colors, d.class_id),
-              left: tagPositions[rank].x,
-              top: tagPositions[rank].y,
+              color: tagTextColor(colorOf(colors, d.class_id)),
+              left: place.x,
+              top: place.y,
+              width: place.width,
             }}
             {...hover(d.index)}
           >
             {tagText(d)}
           </span>
-        ))
-        .reverse()}
+        );
+      })}
     </div>
   );
 }

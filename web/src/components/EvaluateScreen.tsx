@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { REVIEWED_DATASET, type Evaluation } from "../api";
 import { useEvaluationActions } from "../hooks/useEvaluationActions";
 import { useDatasets, useEvaluation, useEvaluations } from "../hooks/useLifecycle";
-import { useModels } from "../hooks/useModels";
+import { modelsChanged, useModels } from "../hooks/useModels";
 import { links } from "../hooks/useRoute";
 import { formatDate } from "../lib/format";
 import { ComparisonTable } from "./ComparisonTable";
@@ -71,7 +71,7 @@ export function EvaluateScreen() {
     const answer = await actions.promote(evaluation.id, model, adminKey, useOperatingPoint);
     if (answer) {
       setPromoted({ model: answer.default_model, threshold: answer.score_threshold ?? null });
-      models.retry();
+      modelsChanged();
     }
   };
 
@@ -89,9 +89,9 @@ export function EvaluateScreen() {
             <ErrorNotification key={i} title="Could not load what an evaluation needs" error={state.error} onRetry={[models.retry, datasets.reload, evaluations.reload][i]} />
           ),
       )}
-      {actions.error && (
+      {actions.error?.action === "start" && (
         <ErrorNotification
-          title={actions.error.action === "start" ? "The evaluation did not start" : "The default model was not changed"}
+          title="The evaluation did not start"
           error={actions.error.error}
           onClose={actions.dismissError}
         />
@@ -158,31 +158,33 @@ export function EvaluateScreen() {
           {pastRuns.length > 0 && (
             <div className="box">
               <h2 className="title is-6">Evaluations</h2>
-              <table className="table is-fullwidth is-narrow is-hoverable" aria-label="Evaluations">
-                <tbody>
-                  {pastRuns.map((past) => (
-                    <tr
-                      key={past.id}
-                      className={past.id === shownId ? "is-selected" : undefined}
-                      tabIndex={0}
-                      onClick={() => setSelectedId(past.id)}
-                      onKeyDown={(event) => {
-                        if (event.key === "Enter" || event.key === " ") {
-                          event.preventDefault();
-                          setSelectedId(past.id);
-                        }
-                      }}
-                    >
-                      <td>#{past.id}</td>
-                      <td className="is-size-7">{formatDate(past.created_at)}</td>
-                      <td className="is-size-7">{past.models.join(", ")}</td>
-                      <td>
-                        <span className={`tag ${STATUS_TAGS[past.status]}`}>{past.status}</span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div className="table-container">
+                <table className="table is-fullwidth is-narrow is-hoverable" aria-label="Evaluations">
+                  <tbody>
+                    {pastRuns.map((past) => (
+                      <tr
+                        key={past.id}
+                        className={past.id === shownId ? "is-selected" : undefined}
+                        tabIndex={0}
+                        onClick={() => setSelectedId(past.id)}
+                        onKeyDown={(event) => {
+                          if (event.key === "Enter" || event.key === " ") {
+                            event.preventDefault();
+                            setSelectedId(past.id);
+                          }
+                        }}
+                      >
+                        <td>#{past.id}</td>
+                        <td className="is-size-7">{formatDate(past.created_at)}</td>
+                        <td className="is-size-7">{past.models.join(", ")}</td>
+                        <td>
+                          <span className={`tag ${STATUS_TAGS[past.status]}`}>{past.status}</span>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </div>
           )}
         </div>
@@ -236,6 +238,7 @@ export function EvaluateScreen() {
                     evaluation={evaluation}
                     defaultModel={defaultModel}
                     busy={actions.busy === "promote"}
+                    error={actions.error?.action === "promote" ? actions.error.error : null}
                     onPromote={(model, key, useOperatingPoint) => void promote(model, key, useOperatingPoint)}
                   />
                   <PhotoErrors key={`errors-${evaluation.id}`} evaluation={evaluation} />

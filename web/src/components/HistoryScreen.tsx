@@ -1,6 +1,7 @@
 import { REVIEWED_DATASET, type ImageQuery } from "../api";
 import { useDatasets, useImages } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
+import { SLOW_ANSWER_MS, useTakingLong } from "../hooks/useTakingLong";
 import { links } from "../hooks/useRoute";
 import { formatDate } from "../lib/format";
 import { ErrorNotification } from "./ErrorNotification";
@@ -74,6 +75,7 @@ export function HistoryScreen({ query }: Props) {
   };
 
   const data = images.state.data;
+  const slow = useTakingLong(images.state.status === "loading" ? images.state : null, SLOW_ANSWER_MS);
   const pageCount = data ? Math.max(1, Math.ceil(data.total / PHOTOS_PER_PAGE)) : 1;
 
   return (
@@ -137,6 +139,10 @@ export function HistoryScreen({ query }: Props) {
               onKeyDown={(event) => {
                 if (event.key === "Enter") go({ label: event.currentTarget.value.trim() });
               }}
+              // Picking one of the listed classes applies at once; typed text waits for Enter or leaving the field.
+              onChange={(event) => {
+                if ((event.nativeEvent as InputEvent).inputType === "insertReplacementText") go({ label: event.currentTarget.value.trim() });
+              }}
               onBlur={(event) => {
                 if (event.currentTarget.value.trim() !== (filters.label ?? "")) go({ label: event.currentTarget.value.trim() });
               }}
@@ -176,6 +182,14 @@ export function HistoryScreen({ query }: Props) {
         <ErrorNotification title="Could not load the photos" error={images.state.error} onRetry={images.reload} />
       )}
       {images.state.status === "loading" && !data && <progress className="progress is-small is-primary" aria-label="Loading photos" />}
+      {slow && (
+        <div className="notification is-warning is-light" role="status" data-testid="slow-server">
+          The server is slow to answer. It may be busy; you can wait, or ask again.{" "}
+          <button type="button" className="button is-small is-warning ml-2" onClick={images.reload}>
+            Retry
+          </button>
+        </div>
+      )}
 
       {data && data.items.length === 0 && (
         <div className="notification is-light" data-testid="history-empty">

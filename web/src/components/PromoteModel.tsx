@@ -1,16 +1,27 @@
 import { useState } from "react";
-import type { Evaluation } from "../api";
+import type { ApiError, Evaluation } from "../api";
 
 interface Props {
   evaluation: Evaluation;
   defaultModel: string | null;
   busy: boolean;
+  /** Why the last try to promote failed, shown beside the button. */
+  error: ApiError | null;
   /** useOperatingPoint: also make the model's operating point its score threshold. */
   onPromote: (model: string, adminKey: string, useOperatingPoint: boolean) => void;
 }
 
+/** The server's refusal in the words of someone holding the form, not of HTTP headers. */
+export function promoteProblem(error: ApiError): string {
+  if (error.code === "forbidden") return "That admin key was refused. Check it and try again.";
+  if (error.code === "admin_disabled") {
+    return "This server has no admin key set, so nobody can change its default model from here.";
+  }
+  return error.message;
+}
+
 /** Make the better model the server's default; the server asks for its admin key. */
-export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Props) {
+export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote }: Props) {
   const models = evaluation.results.map((r) => r.model);
   const [model, setModel] = useState(evaluation.recommended_model ?? models[0] ?? "");
   const [adminKey, setAdminKey] = useState("");
@@ -57,6 +68,8 @@ export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Prop
             autoComplete="off"
             placeholder="Admin key"
             aria-label="Admin key"
+            aria-invalid={error?.code === "forbidden" || undefined}
+            aria-describedby={error ? "promote-problem" : undefined}
             value={adminKey}
             onChange={(event) => setAdminKey(event.target.value)}
           />
@@ -73,6 +86,11 @@ export function PromoteModel({ evaluation, defaultModel, busy, onPromote }: Prop
           </button>
         </div>
       </div>
+      {error && (
+        <p className="help is-danger is-size-6" id="promote-problem" role="alert">
+          {promoteProblem(error)}
+        </p>
+      )}
       {point && (
         <label className="checkbox is-block mb-2">
           <input

@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { formatScore } from "../lib/format";
 
 interface Props {
@@ -12,10 +13,12 @@ interface Props {
 
 /** Minimum score slider; it filters in the page, so the drawing follows it at once. */
 export function ScoreFilter({ value, min, onChange, shown, total }: Props) {
+  // Detect stays mounted under Review's slider; each needs its own id.
+  const id = useId();
   return (
     <div className="field">
       <div className="is-flex is-justify-content-space-between is-align-items-center mb-2">
-        <label className="label mb-0" htmlFor="score-filter">
+        <label className="label mb-0" htmlFor={id}>
           Minimum score
         </label>
         <span className="tag is-medium is-light" data-testid="score-value">
@@ -24,7 +27,7 @@ export function ScoreFilter({ value, min, onChange, shown, total }: Props) {
       </div>
       <div className="control">
         <input
-          id="score-filter"
+          id={id}
           className="score-slider"
           type="range"
           min={min}

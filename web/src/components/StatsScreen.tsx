@@ -73,36 +73,38 @@ export function StatsScreen() {
 function ShareTable({ shares, label }: { shares: readonly FeedbackShare[]; label: string }) {
   const withClass = shares.some((s) => s.label !== undefined);
   return (
-    <table className="table is-fullwidth is-narrow" aria-label={`Share marked correct ${label}`}>
-      <thead>
-        <tr>
-          <th>Model</th>
-          {withClass && <th>Class</th>}
-          <th className="has-text-right">Judged</th>
-          <th className="has-text-right">Correct</th>
-          <th style={{ width: "30%" }}>Share</th>
-        </tr>
-      </thead>
-      <tbody>
-        {shares.map((s) => (
-          <tr key={`${s.model}/${s.label ?? ""}`}>
-            <td>{s.model}</td>
-            {withClass && <td>{s.label}</td>}
-            <td className="has-text-right">{s.judged}</td>
-            <td className="has-text-right">{s.correct}</td>
-            <td>
-              {s.share_correct === null ? (
-                "—"
-              ) : (
-                <div className="is-flex is-align-items-center" style={{ gap: "0.5rem" }}>
-                  <progress className="progress is-small is-success mb-0" value={s.share_correct} max={1} aria-label={`${s.model} share correct`} />
-                  <span className="is-size-7">{formatScore(s.share_correct)}</span>
-                </div>
-              )}
-            </td>
+    <div className="table-container">
+      <table className="table is-fullwidth is-narrow" aria-label={`Share marked correct ${label}`}>
+        <thead>
+          <tr>
+            <th>Model</th>
+            {withClass && <th>Class</th>}
+            <th className="has-text-right">Judged</th>
+            <th className="has-text-right">Correct</th>
+            <th style={{ width: "30%" }}>Share</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {shares.map((s) => (
+            <tr key={`${s.model}/${s.label ?? ""}`}>
+              <td>{s.model}</td>
+              {withClass && <td>{s.label}</td>}
+              <td className="has-text-right">{s.judged}</td>
+              <td className="has-text-right">{s.correct}</td>
+              <td>
+                {s.share_correct === null ? (
+                  "—"
+                ) : (
+                  <div className="is-flex is-align-items-center" style={{ gap: "0.5rem" }}>
+                    <progress className="progress is-small is-success mb-0" value={s.share_correct} max={1} aria-label={`${s.model} share correct`} />
+                    <span className="is-size-7">{formatScore(s.share_correct)}</span>
+                  </div>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

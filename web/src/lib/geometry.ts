@@ -36,32 +36,3 @@ export interface Point {
   x: number;
   y: number;
 }
-
-/**
- * Where to put each box's tag so tags do not cover each other: above the box when there is room,
- * else at its top inside, moving down inside the box past tags already placed.
- * `tags` come in priority order (best first); widths are estimated from the text length.
- */
-export function placeTags(
-  tags: readonly { rect: Rect; text: string }[],
-  display: Size,
-  tagHeight: number,
-  charWidth: number,
-): Point[] {
-  const taken: Rect[] = [];
-  return tags.map(({ rect, text }) => {
-    const width = text.length * charWidth + 12;
-    const x = rect.x + width <= display.width ? rect.x : Math.max(0, rect.x + rect.width - width);
-    const candidates: number[] = [];
-    if (rect.y - tagHeight >= 0) candidates.push(rect.y - tagHeight);
-    for (let y = rect.y; y === rect.y || y + tagHeight <= rect.y + rect.height; y += tagHeight) candidates.push(y);
-    const free = candidates.find((y) => !taken.some((other) => overlaps(other, { x, y, width, height: tagHeight })));
-    const y = Math.min(free ?? candidates[0], Math.max(0, display.height - tagHeight));
-    taken.push({ x, y, width, height: tagHeight });
-    return { x, y };
-  });
-}
-
-function overlaps(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}

@@ -29,10 +29,33 @@ export const MAX_PIXELS = 50_000_000;
 
 export interface Photo {
   file: File;
-  /** Object URL of the file; revoke it when the photo is replaced. */
+  /** Object URL of what the page shows (the file, or an animated GIF's first frame); revoke it when the photo is replaced. */
   url: string;
   width: number;
   height: number;
+  /** An animated GIF, shown as its first frame: the one frame the detector analyses. */
+  animated: boolean;
+}
+
+/** Whether a GIF's bytes hold more than one frame (more than one image descriptor after a graphic control block). */
+export function isAnimatedGif(bytes: Uint8Array): boolean {
+  let frames = 0;
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    // Graphic Control Extension: 0x21 0xF9 0x04, one before each frame of an animation.
+    if (bytes[i] === 0x21 && bytes[i + 1] === 0xf9 && bytes[i + 2] === 0x04 && ++frames > 1) return true;
+  }
+  return false;
+}
+
+/** The first frame of `image` as a PNG object URL: canvases draw an animation's first frame. */
+async function firstFrameUrl(image: HTMLImageElement): Promise<string> {
+  const canvas = document.createElement("canvas");
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  canvas.getContext("2d")?.drawImage(image, 0, 0);
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, "image/png"));
+  if (!blob) throw new Error("The GIF's first frame could not be drawn.");
+  return URL.createObjectURL(blob);
 }
 
 function mediaType(file: File): string {
@@ -67,7 +90,22 @@ export function loadPhoto(file: File): Promise<Photo> {
         reject(new Error(`“${file.name}” is ${width}×${height} (${megapixels} megapixels); the limit is ${MAX_PIXELS / 1e6}.`));
         return;
       }
-      resolve({ file, url, width, height });
+      if (mediaType(file) !== "image/gif") {
+        resolve({ file, url, width, height, animated: false });
+        return;
+      }
+      file
+        .arrayBuffer()
+        .then(async (buffer) => {
+          if (!isAnimatedGif(new Uint8Array(buffer))) return { file, url, width, height, animated: false };
+          const still = await firstFrameUrl(image);
+          URL.revokeObjectURL(url);
+          return { file, url: still, width, height, animated: true };
+        })
+        .then(resolve, (problem: unknown) => {
+          URL.revokeObjectURL(url);
+          reject(problem instanceof Error ? problem : new Error(String(problem)));
+        });
     };
     image.onerror = () => {
       URL.revokeObjectURL(url);
