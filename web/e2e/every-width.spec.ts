@@ -165,10 +165,11 @@ for (const viewport of WIDTHS) {
       const gif = { name: "dog-animated.gif", mimeType: "image/gif", buffer: readFileSync(path.join(import.meta.dirname, "media/dog-animated.gif")) };
       await upload(page, gif);
       await expect(page.getByTestId("animated-note")).toContainText("first frame");
-      const shown = await page.getByTestId("photo").getAttribute("src");
-      // The still is a PNG the page drew, not the GIF file, so nothing moves under the boxes.
-      const type = await page.evaluate(async (url) => (await (await fetch(url!)).blob()).type, shown);
-      expect(type).toBe("image/png");
+      // The GIF changes frame every 300 ms; the photo on screen must not.
+      const photo = page.getByTestId("photo");
+      const before = await photo.screenshot();
+      await page.waitForTimeout(700);
+      expect((await photo.screenshot()).equals(before), "the photo stays still").toBe(true);
       await saveScreenshot(page, testInfo, `${viewport.name}-3-animated-gif`);
     });
 
@@ -206,6 +207,38 @@ for (const viewport of WIDTHS) {
       await page.getByTestId("slow-server").getByRole("button", { name: "Retry" }).click();
       await expect(page.getByTestId("history-total")).toBeVisible();
     });
+
+    test("the overlap (IoU) setting sits by the score slider and asks the server again", async ({ page }) => {
+      const first = page.waitForRequest((r) => new URL(r.url()).pathname === DETECT_PATH);
+      await upload(page, sample("horses.jpg"));
+      expect(new URL((await first).url()).searchParams.get("iou_threshold")).toBe("0.5");
+      const again = page.waitForResponse((r) => new URL(r.url()).pathname === DETECT_PATH);
+      await page.getByLabel("Overlap allowed (IoU)").fill("0.9");
+      const response = await again;
+      expect(new URL(response.url()).searchParams.get("iou_threshold")).toBe("0.9");
+      await expect(page.getByTestId("iou-value")).toHaveText("90%");
+      const result = (await response.json()) as DetectResult;
+      await expect(page.getByTestId("shown-count")).toHaveText(String(result.detections.filter((d) => d.score >= 0.3).length));
+      const [score, overlap] = [
+        (await page.getByLabel("Minimum score").boundingBox())!,
+        (await page.getByLabel("Overlap allowed (IoU)").boundingBox())!,
+      ];
+      expect(Math.abs(overlap.y - score.y), "the two sliders are next to each other").toBeLessThan(160);
+    });
+
+    test("with Keep on, the page says that each new run adds a prediction", async ({ page }) => {
+      await page.getByRole("switch", { name: "Keep for review" }).check();
+      await upload(page, sample("dog.jpg"));
+      await expect(page.getByTestId("keep-help")).toContainText("kept as one more prediction");
+    });
+
+    if (viewport.width === 1280) {
+      test("at 1280x900 the detections and the downloads are in sight next to the photo", async ({ page }) => {
+        await upload(page, sample("voc_cafeteria.jpg"));
+        await expect(page.getByRole("button", { name: "Download PNG" })).toBeInViewport({ ratio: 1 });
+        await expect(page.getByRole("table", { name: "Detections" }).locator("tbody tr").first()).toBeInViewport();
+      });
+    }
 
     test("the Detect screen passes the accessibility scan, empty and with a result", async ({ page }) => {
       await expectAccessible(page, "Detect, empty");

@@ -1,11 +1,12 @@
 import type { Evaluation } from "../api";
 import { formatMetric, METRIC_NAMES } from "../lib/metrics";
+import { ScrollingTable } from "./ScrollingTable";
 
 /** Every metric as a row, the models side by side, the best value of each row in bold. */
 export function ComparisonTable({ evaluation }: { evaluation: Evaluation }) {
   const models = evaluation.results.map((r) => r.model);
   return (
-    <div className="table-container">
+    <ScrollingTable label="Models compared, scrollable">
       <table className="table is-fullwidth is-narrow is-striped" aria-label="Models compared">
         <thead>
           <tr>
@@ -34,6 +35,6 @@ export function ComparisonTable({ evaluation }: { evaluation: Evaluation }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollingTable>
   );
 }

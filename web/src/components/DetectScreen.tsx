@@ -16,6 +16,7 @@ import { ErrorNotification } from "./ErrorNotification";
 import { InferenceTime } from "./InferenceTime";
 import { KeepForReviewSwitch } from "./KeepForReviewSwitch";
 import { ModelSelect } from "./ModelSelect";
+import { OverlapSetting } from "./OverlapSetting";
 import { PhotoView } from "./PhotoView";
 import { ScoreFilter } from "./ScoreFilter";
 import { UploadPanel } from "./UploadPanel";
@@ -23,6 +24,10 @@ import { UploadPanel } from "./UploadPanel";
 /** The API is asked once for everything above this score; the slider then filters in the page. */
 export const SCORE_FLOOR = 0.05;
 export const DEFAULT_MIN_SCORE = 0.3;
+/** The server's own default (detection/options.py). */
+export const DEFAULT_IOU = 0.5;
+/** A moving slider asks the server once it rests this long, not at every step. */
+const IOU_SETTLE_MS = 400;
 const MAX_DETECTIONS = 300;
 
 /** Upload a photo, see what the detector finds in it, filter, and save the result. */
@@ -33,6 +38,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const [photo, setPhoto] = useState<Photo | null>(null);
   const [photoProblem, setPhotoProblem] = useState<string | null>(null);
   const [minScore, setMinScore] = useState(DEFAULT_MIN_SCORE);
+  const [iou, setIou] = useState(DEFAULT_IOU);
   const [hiddenClasses, setHiddenClasses] = useState<ReadonlySet<string>>(new Set());
   const [keepForReview, setKeepForReview] = useState(false);
   const [choices, setChoices] = useState<DetectionChoices>({ agnosticNms: false, ttaFlip: false });
@@ -54,6 +60,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const paramsFor = (name: string | null, store: boolean, chosen: DetectionChoices = choices): DetectParams => ({
     model: name ?? undefined,
     scoreThreshold: SCORE_FLOOR,
+    iouThreshold: iou,
     maxDetections: MAX_DETECTIONS,
     ...chosen,
     store,
@@ -102,6 +109,14 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
 
   const state = detection.state;
   const result = state.status === "done" ? state.result : null;
+  const lastParams = state.status === "idle" ? null : state.params;
+  const runDetection = detection.run;
+  // The overlap is applied by the server: once the slider rests, ask again with the last request's other settings.
+  useEffect(() => {
+    if (!photo || !lastParams || lastParams.iouThreshold === iou) return;
+    const timer = setTimeout(() => void runDetection(photo.file, { ...lastParams, iouThreshold: iou }), IOU_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [iou, lastParams, photo, runDetection]);
   const slow = useTakingLong(state.status === "loading" ? state : null, SLOW_ANSWER_MS);
   useEffect(() => {
     if (!focusResults || state.status === "loading") return;
@@ -202,7 +217,8 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
       </div>
 
       <div className="column is-4-desktop">
-        {models.state.status === "error" && (
+        {/* One form for the API key is enough: saving it in the detection's notification reloads the models too. */}
+        {models.state.status === "error" && !(isApiKeyRefused(models.state.error) && state.status === "error" && isApiKeyRefused(state.error)) && (
           <ErrorNotification
             title="Could not load the list of models"
             error={models.state.error}
@@ -224,6 +240,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
             shown={reachingScore}
             total={all.length}
           />
+          <OverlapSetting value={iou} onChange={setIou} />
           <ClassFilter classes={classes} hidden={hiddenClasses} colors={colors} onChange={setHiddenClasses} />
           <DetectionOptions value={choices} onChange={changeChoices} />
           <KeepForReviewSwitch checked={keepForReview} onChange={changeKeepForReview}
@@ -233,9 +250,13 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
 
         {result && state.status === "done" && (
           <div className="box">
-            <h2 className="title is-5" ref={resultsHeading} tabIndex={-1}>
-              Detections <span className="tag is-rounded is-primary" data-testid="shown-count">{visible.length}</span>
-            </h2>
+            <div className="is-flex is-justify-content-space-between is-align-items-center is-flex-wrap-wrap mb-3">
+              <h2 className="title is-5 mb-2" ref={resultsHeading} tabIndex={-1}>
+                Detections <span className="tag is-rounded is-primary" data-testid="shown-count">{visible.length}</span>
+              </h2>
+              {/* Above the list, so that they are in sight at once on a desktop screen. */}
+              <DownloadButtons onPng={() => void downloadPng()} onJson={downloadJson} busy={pngBusy} />
+            </div>
             <InferenceTime result={result} roundTripMs={state.roundTripMs} />
             <DetectionList
               detections={visible}
@@ -244,7 +265,6 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               highlighted={highlighted}
               onHighlight={setHighlighted}
             />
-            <DownloadButtons onPng={() => void downloadPng()} onJson={downloadJson} busy={pngBusy} />
           </div>
         )}
       </div>

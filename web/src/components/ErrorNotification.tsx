@@ -1,4 +1,3 @@
-import { useEffect, useId, useSyncExternalStore } from "react";
 import { isApiKeyRefused, type ApiError } from "../api";
 import { useApiKey } from "../hooks/useApiKey";
 import { ApiKeyForm } from "./ApiKeyForm";
@@ -13,32 +12,6 @@ interface Props {
   tone?: "danger" | "warning";
 }
 
-// The notifications asking for the API key, in the order they appeared: only the newest shows the form,
-// since one key saved there serves every request on the page. The newest, because the Detect screen
-// stays mounted (hidden) under the others, and its older notification may be out of sight.
-let keyAskers: readonly string[] = [];
-const askerListeners = new Set<() => void>();
-function setKeyAskers(next: readonly string[]) {
-  keyAskers = next;
-  for (const listener of askerListeners) listener();
-}
-function useShowsKeyForm(asking: boolean): boolean {
-  const id = useId();
-  useEffect(() => {
-    if (!asking) return;
-    setKeyAskers([...keyAskers, id]);
-    return () => setKeyAskers(keyAskers.filter((other) => other !== id));
-  }, [asking, id]);
-  const newest = useSyncExternalStore(
-    (listener) => {
-      askerListeners.add(listener);
-      return () => askerListeners.delete(listener);
-    },
-    () => keyAskers[keyAskers.length - 1],
-  );
-  return asking && (newest === undefined || newest === id);
-}
-
 /**
  * A failure shown where the user looks, with the server's own message and the request id to quote.
  * A request refused for want of the API key comes with a field for the key, which retries once saved.
@@ -48,7 +21,6 @@ export function ErrorNotification({ title, error, onClose, onRetry, tone = "dang
   const requestId = "requestId" in error ? error.requestId : null;
   const keyRefused = "status" in error && isApiKeyRefused(error);
   const savedKey = useApiKey();
-  const showsKeyForm = useShowsKeyForm(keyRefused);
   // Asking again for something that is not there gets the same answer.
   const retry = status === 404 ? undefined : onRetry;
   return (
@@ -63,13 +35,12 @@ export function ErrorNotification({ title, error, onClose, onRetry, tone = "dang
           {requestId && <>request id <code>{requestId}</code></>}
         </p>
       )}
-      {showsKeyForm && (
+      {keyRefused && (
         <div className="mt-3">
           <ApiKeyForm submitLabel={retry ? "Save and try again" : "Save the key"} onSaved={retry ?? onClose} />
           <p className="help">This browser keeps the key until you forget it under “API key” at the top.</p>
         </div>
       )}
-      {keyRefused && !showsKeyForm && <p className="help">Enter the API key in the form on this page.</p>}
       {/* Without a key there is nothing to retry with; one saved elsewhere on the page may do. */}
       {retry && (!keyRefused || savedKey) && (
         <button type="button" className={`button is-small is-${tone} mt-2`} onClick={retry}>

@@ -100,7 +100,7 @@ describe("EvaluateScreen", () => {
     expect(screen.getByTestId("recommendation")).toHaveTextContent("nanodet, which is already the default");
   });
 
-  it("sends the admin key to promote a model, and shows the server's refusal", async () => {
+  it("sends the admin key to promote a model, and says beside the button when it is refused", async () => {
     server.on("GET", "/api/v1/evaluations", () => jsonResponse({ items: [evaluation("done", 6)], total: 1 }));
     server.on("GET", "/api/v1/evaluations/4", () => jsonResponse(evaluation("done", 6)));
     server.on("POST", "/api/v1/evaluations/4/promote", ({ init }) =>
@@ -114,7 +114,11 @@ describe("EvaluateScreen", () => {
 
     await user.type(screen.getByLabelText("Admin key"), "wrong");
     await user.click(screen.getByRole("button", { name: "Make centernet the default" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("this action needs the admin key");
+    // In plain words, next to the button rather than at the top of the screen.
+    const refusal = await screen.findByRole("alert");
+    expect(refusal).toHaveTextContent("That admin key was refused.");
+    expect(refusal).not.toHaveTextContent("header");
+    expect(screen.getByRole("form", { name: "Make a model the default" })).toContainElement(refusal);
 
     await user.clear(screen.getByLabelText("Admin key"));
     await user.type(screen.getByLabelText("Admin key"), "secret");

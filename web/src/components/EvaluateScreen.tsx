@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { REVIEWED_DATASET, type Evaluation } from "../api";
+import { isApiKeyRefused, REVIEWED_DATASET, type Evaluation } from "../api";
 import { useEvaluationActions } from "../hooks/useEvaluationActions";
 import { useDatasets, useEvaluation, useEvaluations } from "../hooks/useLifecycle";
 import { modelsChanged, useModels } from "../hooks/useModels";
@@ -84,8 +84,10 @@ export function EvaluateScreen() {
         Compare models
       </h1>
       {[models.state, datasets.state, evaluations.state].map(
-        (state, i) =>
-          state.status === "error" && (
+        (state, i, states) =>
+          state.status === "error" &&
+          // One form for the API key is enough: a saved key reloads all three.
+          !(isApiKeyRefused(state.error) && states.slice(0, i).some((s) => s.status === "error" && isApiKeyRefused(s.error))) && (
             <ErrorNotification key={i} title="Could not load what an evaluation needs" error={state.error} onRetry={[models.retry, datasets.reload, evaluations.reload][i]} />
           ),
       )}

@@ -26,6 +26,7 @@ export function KeepForReviewSwitch({ checked, onChange, storedImageId }: Props)
         {storedImageId !== null ? (
           <>
             Kept on the server as photo #{storedImageId}. <a href={links.review(storedImageId)}>Review its boxes</a>
+            {checked && ". While this is on, each new run on it (another model, a retry) is kept as one more prediction."}
           </>
         ) : checked
           ? "On: the server keeps this photo and its prediction, so the boxes can be reviewed and corrected."

@@ -1,4 +1,5 @@
 import type { EvaluationResult } from "../api";
+import { ScrollingTable } from "./ScrollingTable";
 
 function decimal(value: number | null): string {
   return value === null ? "n/a" : value.toFixed(3);
@@ -10,7 +11,7 @@ export function OperatingPoint({ results }: { results: EvaluationResult[] }) {
   return (
     <div className="box">
       <h3 className="title is-6">Operating point</h3>
-      <div className="table-container">
+      <ScrollingTable label="Operating points, scrollable">
         <table className="table is-fullwidth is-narrow" aria-label="Operating points">
           <thead>
             <tr>
@@ -43,7 +44,7 @@ export function OperatingPoint({ results }: { results: EvaluationResult[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollingTable>
       <p className="help">
         Keeping the boxes that score at least the threshold gives the best F1 (the balance of precision and recall),
         counting every class, a box right when it overlaps an object of its class by IoU 0.50 or more.

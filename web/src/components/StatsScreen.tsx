@@ -4,6 +4,7 @@ import { links } from "../hooks/useRoute";
 import { formatScore } from "../lib/format";
 import { ErrorNotification } from "./ErrorNotification";
 import { ShareChart } from "./ShareChart";
+import { ScrollingTable } from "./ScrollingTable";
 
 /** How the models are doing by the reviewers' verdicts: photos kept and reviewed, share of boxes marked correct. */
 export function StatsScreen() {
@@ -73,7 +74,7 @@ export function StatsScreen() {
 function ShareTable({ shares, label }: { shares: readonly FeedbackShare[]; label: string }) {
   const withClass = shares.some((s) => s.label !== undefined);
   return (
-    <div className="table-container">
+    <ScrollingTable label={`Share marked correct ${label}, scrollable`}>
       <table className="table is-fullwidth is-narrow" aria-label={`Share marked correct ${label}`}>
         <thead>
           <tr>
@@ -105,6 +106,6 @@ function ShareTable({ shares, label }: { shares: readonly FeedbackShare[]; label
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollingTable>
   );
 }
