@@ -8,6 +8,8 @@ const apiTarget = process.env.SIGHTLINE_API ?? "http://127.0.0.1:8000";
 export default defineConfig({
   plugins: [react()],
   server: {
+    // The example photos on the Detect screen are the repository's samples/, one folder up.
+    fs: { allow: [".", "../samples"] },
     proxy: {
       "/api": apiTarget,
       "/readyz": apiTarget,

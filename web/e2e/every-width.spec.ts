@@ -226,6 +226,16 @@ for (const viewport of WIDTHS) {
       expect(Math.abs(overlap.y - score.y), "the two sliders are next to each other").toBeLessThan(160);
     });
 
+    test("an example photo can be tried with one click", async ({ page }, testInfo) => {
+      await saveScreenshot(page, testInfo, `${viewport.name}-0-empty`);
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === DETECT_PATH);
+      await page.getByRole("button", { name: "Try the example photo: Horses" }).click();
+      const result = (await (await answer).json()) as DetectResult;
+      expect(result.image).toEqual({ width: 773, height: 512 });
+      await expect(page.getByTestId("shown-count")).toHaveText(String(result.detections.filter((d) => d.score >= 0.3).length));
+      await expect(page.getByText("horses.jpg · 773×512 px")).toBeVisible();
+    });
+
     test("with Keep on, the page says that each new run adds a prediction", async ({ page }) => {
       await page.getByRole("switch", { name: "Keep for review" }).check();
       await upload(page, sample("dog.jpg"));

@@ -13,6 +13,7 @@ import { DetectionList } from "./DetectionList";
 import { DetectionOptions, type DetectionChoices } from "./DetectionOptions";
 import { DownloadButtons } from "./DownloadButtons";
 import { ErrorNotification } from "./ErrorNotification";
+import { ExamplePhotos } from "./ExamplePhotos";
 import { InferenceTime } from "./InferenceTime";
 import { KeepForReviewSwitch } from "./KeepForReviewSwitch";
 import { ModelSelect } from "./ModelSelect";
@@ -184,7 +185,13 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
         {downloadProblem && (
           <ErrorNotification title="Download failed" error={downloadProblem} onClose={() => setDownloadProblem(null)} />
         )}
-        <UploadPanel onFile={choosePhoto} onReject={setPhotoProblem} modelInput={modelInfo?.input_size} takesPaste={active}>
+        <UploadPanel
+          onFile={choosePhoto}
+          onReject={setPhotoProblem}
+          modelInput={modelInfo?.input_size}
+          takesPaste={active}
+          extra={<ExamplePhotos onFile={choosePhoto} onProblem={setPhotoProblem} />}
+        >
           {photo && (
             <PhotoView
               photo={photo}

@@ -13,10 +13,12 @@ interface Props {
   children?: ReactNode;
   /** Whether a paste anywhere on the page is taken as a photo; off while another screen shows. */
   takesPaste?: boolean;
+  /** Offered while no photo is chosen, e.g. the sample photos. */
+  extra?: ReactNode;
 }
 
 /** Where a photo comes in: file picker, drag and drop onto the area, or paste anywhere on the page. */
-export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste = true }: Props) {
+export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste = true, extra }: Props) {
   const [dragging, setDragging] = useState(false);
   // The paste listener lives on the window; refs keep it from being re-added on every render.
   const handlers = useRef({ onFile, onReject });
@@ -102,6 +104,7 @@ export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste
           <p className="has-text-grey is-size-7 mt-1">
             The photo is kept only in this page; the server forgets it unless “Keep for review” is on.
           </p>
+          {extra}
         </div>
       )}
       {dragging && (
