@@ -264,7 +264,6 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               {/* Above the list, so that they are in sight at once on a desktop screen. */}
               <DownloadButtons onPng={() => void downloadPng()} onJson={downloadJson} busy={pngBusy} />
             </div>
-            <InferenceTime result={result} roundTripMs={state.roundTripMs} />
             <DetectionList
               detections={visible}
               total={all.length}
@@ -272,6 +271,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               highlighted={highlighted}
               onHighlight={setHighlighted}
             />
+            <InferenceTime result={result} roundTripMs={state.roundTripMs} />
           </div>
         )}
       </div>

@@ -35,7 +35,7 @@ export function OverlapSetting({ value, onChange }: Props) {
           aria-valuetext={formatScore(value)}
         />
       </div>
-      <p className="help">Boxes of one class overlapping more than this are merged into the best of them. Changing it asks the server again.</p>
+      <p className="help">Boxes of a class overlapping more are merged; the server is asked again.</p>
     </div>
   );
 }
