@@ -1,4 +1,5 @@
 import type { Evaluation } from "../api";
+import { ScrollingTable } from "./ScrollingTable";
 
 /**
  * Where the truth boxes came from, per model: its own confirmed predictions, other models', drawn
@@ -15,7 +16,7 @@ export function ProvenanceTable({ evaluation }: { evaluation: Evaluation }) {
           {evaluation.provenance_warning}
         </div>
       )}
-      <div className="table-container">
+      <ScrollingTable label="Where the truth boxes came from, scrollable">
         <table className="table is-fullwidth is-narrow" aria-label="Truth boxes by source">
           <thead>
             <tr>
@@ -38,7 +39,7 @@ export function ProvenanceTable({ evaluation }: { evaluation: Evaluation }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollingTable>
     </div>
   );
 }
