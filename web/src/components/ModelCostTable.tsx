@@ -1,5 +1,6 @@
 import type { Evaluation, EvaluationResult } from "../api";
 import { formatMetric, metricValue } from "../lib/metrics";
+import { ScrollingTable } from "./ScrollingTable";
 
 interface Column {
   metric: string;
@@ -31,7 +32,7 @@ export function ModelCostTable({ evaluation }: { evaluation: Evaluation }) {
   const results = evaluation.results;
   const best = Object.fromEntries(COLUMNS.map((column) => [column.metric, bestOf(results, column)]));
   return (
-    <div className="table-container">
+    <ScrollingTable label="Speed and memory per model, scrollable">
       <table className="table is-fullwidth is-narrow" aria-label="Accuracy and cost">
         <thead>
           <tr>
@@ -68,6 +69,6 @@ export function ModelCostTable({ evaluation }: { evaluation: Evaluation }) {
         Time: the model on this server during the evaluation. Memory: what the model adds to a serving process once
         loaded and run, measured in a fresh process; an ensemble's is its members' together.
       </p>
-    </div>
+    </ScrollingTable>
   );
 }
