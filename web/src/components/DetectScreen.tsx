@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { isApiKeyRefused, isRetryable, type DetectParams } from "../api";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
@@ -44,6 +44,12 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const [keepForReview, setKeepForReview] = useState(false);
   const [choices, setChoices] = useState<DetectionChoices>({ agnosticNms: false, ttaFlip: false });
   const [highlighted, setHighlighted] = useState<number | null>(null);
+  // Leaving a detection clears the highlight only if it is still that one's: a list that scrolls
+  // under the pointer must not undo the row the keyboard has just focused.
+  const highlight = useCallback(
+    (index: number, on: boolean) => setHighlighted((current) => (on ? index : current === index ? null : current)),
+    [],
+  );
   const [downloadProblem, setDownloadProblem] = useState<Error | null>(null);
   const [pngBusy, setPngBusy] = useState(false);
   const latestChoice = useRef(0);
@@ -205,7 +211,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               onCancel={detection.reset}
               takeFocus={focusResults}
               highlighted={highlighted}
-              onHighlight={setHighlighted}
+              onHighlight={highlight}
             />
           )}
         </UploadPanel>
@@ -269,7 +275,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               total={all.length}
               colors={colors}
               highlighted={highlighted}
-              onHighlight={setHighlighted}
+              onHighlight={highlight}
             />
             <InferenceTime result={result} roundTripMs={state.roundTripMs} />
           </div>

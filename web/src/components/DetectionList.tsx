@@ -9,7 +9,8 @@ interface Props {
   total: number;
   colors: ClassColors;
   highlighted: number | null;
-  onHighlight: (index: number | null) => void;
+  /** Pointing at or focusing a detection (`on`), or leaving it. */
+  onHighlight: (index: number, on: boolean) => void;
 }
 
 /** The detections as a table; pointing at or focusing a row highlights its box. */
@@ -43,10 +44,10 @@ export function DetectionList({ detections, total, colors, highlighted, onHighli
                 className={highlighted === d.index ? "is-selected" : undefined}
                 aria-selected={highlighted === d.index}
                 tabIndex={0}
-                onMouseEnter={() => onHighlight(d.index)}
-                onMouseLeave={() => onHighlight(null)}
-                onFocus={() => onHighlight(d.index)}
-                onBlur={() => onHighlight(null)}
+                onMouseEnter={() => onHighlight(d.index, true)}
+                onMouseLeave={() => onHighlight(d.index, false)}
+                onFocus={() => onHighlight(d.index, true)}
+                onBlur={() => onHighlight(d.index, false)}
                 title={`(${Math.round(x1)}, ${Math.round(y1)}) to (${Math.round(x2)}, ${Math.round(y2)})`}
               >
                 <td>

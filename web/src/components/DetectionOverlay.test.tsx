@@ -74,9 +74,9 @@ describe("DetectionOverlay", () => {
   it("reports the box under the pointer and dims the others while one is highlighted", () => {
     const { onHighlight, rerender } = renderOverlay({ width: 768, height: 576 });
     fireEvent.mouseEnter(screen.getByTestId("box-4"));
-    expect(onHighlight).toHaveBeenLastCalledWith(4);
+    expect(onHighlight).toHaveBeenLastCalledWith(4, true);
     fireEvent.mouseLeave(screen.getByTestId("box-4"));
-    expect(onHighlight).toHaveBeenLastCalledWith(null);
+    expect(onHighlight).toHaveBeenLastCalledWith(4, false);
 
     rerender(
       <DetectionOverlay

@@ -11,7 +11,8 @@ interface Props {
   display: Size;
   colors: ClassColors;
   highlighted: number | null;
-  onHighlight: (index: number | null) => void;
+  /** Pointing at or focusing a detection (`on`), or leaving it. */
+  onHighlight: (index: number, on: boolean) => void;
   /** Where the tags go, best score first, when the caller has placed them already. */
   tagPlaces?: readonly PlacedTag[];
 }
@@ -26,8 +27,8 @@ export function DetectionOverlay({ detections, image, display, colors, highlight
   const stateClass = (index: number) =>
     highlighted === index ? " is-highlighted" : highlighted !== null ? " is-dimmed" : "";
   const hover = (index: number) => ({
-    onMouseEnter: () => onHighlight(index),
-    onMouseLeave: () => onHighlight(null),
+    onMouseEnter: () => onHighlight(index, true),
+    onMouseLeave: () => onHighlight(index, false),
   });
 
   return (

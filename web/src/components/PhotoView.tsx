@@ -23,7 +23,8 @@ interface Props {
   /** Move the keyboard focus to Cancel while detecting, so it does not drop to the page once a photo is chosen. */
   takeFocus: boolean;
   highlighted: number | null;
-  onHighlight: (index: number | null) => void;
+  /** Pointing at or focusing a detection (`on`), or leaving it. */
+  onHighlight: (index: number, on: boolean) => void;
 }
 
 /** The chosen photo at the size the window allows, with the detections drawn over it. */

@@ -31,7 +31,7 @@ export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote 
 
   return (
     <form
-      className="box"
+      className="box promote-model"
       aria-label="Make a model the default"
       onSubmit={(event) => {
         event.preventDefault();
