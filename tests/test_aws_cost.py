@@ -71,6 +71,21 @@ def test_the_command_reads_a_bench_file_and_options_override_it(tmp_path, capsys
     assert result["lambda"][0]["billed_ms"] == 80
 
 
+def test_the_photo_size_in_a_bench_file_sets_the_api_requests_billed_unless_given(tmp_path, capsys):
+    bench = tmp_path / "bench.json"
+    summary = {"warm_ms": {"median": 80.0}, "cold_start_ms": {"median": 900.0}, "peak_rss_mb": 210}
+    bench.write_text(json.dumps(summary | {"payload_kb": 1200.0}))  # a 12 MP phone photo: three 512 KB units
+
+    assert main(["cost", "--from-bench", str(bench), "--cold-share", "0", "--memory", "1769", "--json"]) == 0
+    from_photo = json.loads(capsys.readouterr().out)
+    assert main(["cost", "--from-bench", str(bench), "--payload-kb", "100", "--memory", "1769", "--json"]) == 0
+    given = json.loads(capsys.readouterr().out)
+
+    assert from_photo["inputs"]["payload_kb"] == 1200.0 and given["inputs"]["payload_kb"] == 100.0
+    compute = 1769 / 1024 * 0.080 * 0.0000166667
+    assert from_photo["lambda"][0]["per_call"] == pytest.approx(compute + 0.20e-6 + 3 * 1.00e-6)
+
+
 def test_the_table_names_the_prices_date_and_every_size(capsys):
     assert main(["cost"]) == 0
 

@@ -146,7 +146,11 @@ def _add_cost_command(commands: argparse._SubParsersAction) -> None:
     )
     estimate.add_argument("--peak-rss-mb", type=float, help=f"peak memory (default {cost.MEASURED_PEAK_RSS_MB:.0f})")
     estimate.add_argument("--cold-share", type=_threshold, default=0.05, metavar="0..1", help="calls that start cold")
-    estimate.add_argument("--payload-kb", type=float, default=200.0, help="request size (default 200)")
+    estimate.add_argument(
+        "--payload-kb",
+        type=float,
+        help=f"request size (default: the bench file's photo, else {cost.MEASURED_PAYLOAD_KB:.0f})",
+    )
     estimate.add_argument("--arm-latency-factor", type=float, default=1.0, help="Arm latency / measured latency")
     estimate.add_argument(
         "--memory",
@@ -161,11 +165,10 @@ def _cost(args: argparse.Namespace) -> None:
 
     chosen = {
         "cold_share": args.cold_share,
-        "payload_kb": args.payload_kb,
         "arm_latency_factor": args.arm_latency_factor,
         **{
             name: getattr(args, name)
-            for name in ("warm_ms", "cold_start_ms", "peak_rss_mb")
+            for name in ("warm_ms", "cold_start_ms", "peak_rss_mb", "payload_kb")
             if getattr(args, name) is not None
         },
     }

@@ -31,10 +31,12 @@ MEMORY_SIZES_MB = (512, 1024, 1769, 2048, 3008)
 ARCHITECTURES = ("x86_64", "arm64")
 RUNTIME_OVERHEAD_MB = 40  # the Lambda runtime's own share of the function's memory, beside the app's peak RSS
 
-# Measured with bench/lambda_cold_start.py on an Intel Xeon core, 2026-11-25 (9 cold starts, 360 warm calls; see README).
-MEASURED_WARM_MS = 38.1
-MEASURED_COLD_START_MS = 1040.0
-MEASURED_PEAK_RSS_MB = 195.0
+# Measured with bench/lambda_cold_start.py --model nanodet --photo-size "12 MP" on one AMD EPYC core,
+# 2026-12-02, quiet machine (5 cold starts, 200 warm calls; see README): the default model on a phone photo.
+MEASURED_WARM_MS = 81.5
+MEASURED_COLD_START_MS = 1607.0
+MEASURED_PEAK_RSS_MB = 239.0
+MEASURED_PAYLOAD_KB = 1190.2  # the 12 MP JPEG: three 512 KB HTTP API requests
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Measurements:
     cold_start_ms: float = MEASURED_COLD_START_MS  # process start to first response, one core
     peak_rss_mb: float = MEASURED_PEAK_RSS_MB
     cold_share: float = 0.05  # fraction of calls that land on a new container
-    payload_kb: float = 200.0  # request size; HTTP API bills each started 512 KB as one request
+    payload_kb: float = MEASURED_PAYLOAD_KB  # request size; HTTP API bills each started 512 KB as one request
     arm_latency_factor: float = 1.0  # latency on Graviton relative to the measured core
 
     @classmethod
