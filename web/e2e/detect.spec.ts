@@ -4,7 +4,7 @@
  */
 import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import type { DetectResult } from "../src/api";
+import type { DetectResult } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { sample, truncated, withExifOrientation, type PhotoFile } from "./photos";
 

@@ -4,7 +4,7 @@
  * The tests run in order and build on each other, as a reviewer's session would.
  */
 import type { Page } from "@playwright/test";
-import type { DetectResult, StoredImage } from "../src/api";
+import type { DetectResult, StoredImage } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { sample } from "./photos";
 

@@ -4,7 +4,7 @@
  * promoting a model together with its operating point as its score threshold.
  * Runs after the lifecycle spec, whose reviewed photo it adds to.
  */
-import type { DetectResult, Evaluation } from "../src/api";
+import type { DetectResult, Evaluation } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { sample } from "./photos";
 

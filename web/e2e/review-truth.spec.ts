@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DetectResult, StoredImage } from "../src/api";
+import type { DetectResult, StoredImage } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { distinctCopy } from "./photos";
 

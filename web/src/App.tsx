@@ -1,10 +1,10 @@
-import { AppNavbar } from "./components/AppNavbar";
-import { DetectScreen } from "./components/DetectScreen";
-import { EvaluateScreen } from "./components/EvaluateScreen";
-import { HistoryScreen } from "./components/HistoryScreen";
-import { ReviewScreen } from "./components/ReviewScreen";
-import { StatsScreen } from "./components/StatsScreen";
+import { AppNavbar } from "./components/common/AppNavbar";
 import { useRoute } from "./hooks/useRoute";
+import { DetectScreen } from "./screens/DetectScreen";
+import { EvaluateScreen } from "./screens/EvaluateScreen";
+import { HistoryScreen } from "./screens/HistoryScreen";
+import { ReviewScreen } from "./screens/ReviewScreen";
+import { StatsScreen } from "./screens/StatsScreen";
 
 export function App() {
   const route = useRoute();

@@ -1,6 +1,7 @@
 /** Sending a photo to the detector, with one request in flight at a time and no way to hang. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, detect, type DetectParams, type DetectResult } from "../api";
+import { ApiError, detect, type DetectParams } from "../api/client";
+import type { DetectResult } from "../api/types";
 
 export type DetectState =
   | { status: "idle" }

@@ -1,6 +1,7 @@
 /** Starting an evaluation and promoting its winner, with the outcome of each for the page to show. */
 import { useState } from "react";
-import { promoteModel, startEvaluation, type ApiError, type Evaluation } from "../api";
+import { promoteModel, startEvaluation, type ApiError } from "../api/client";
+import type { Evaluation } from "../api/types";
 import { toApiError } from "./useResource";
 
 export function useEvaluationActions() {

@@ -1,13 +1,5 @@
 /** Stored photos, evaluations and stats from the API, each reloaded when what it depends on changes. */
-import {
-  getEvaluation,
-  getImage,
-  getStats,
-  listDatasets,
-  listEvaluations,
-  listImages,
-  type ImageQuery,
-} from "../api";
+import { getEvaluation, getImage, getStats, listDatasets, listEvaluations, listImages, type ImageQuery } from "../api/client";
 import { useResource } from "./useResource";
 
 export function useImages(query: ImageQuery) {

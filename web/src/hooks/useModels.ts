@@ -1,6 +1,6 @@
 /** The list of models the server offers, fetched when the page opens and again when the default changes. */
 import { useSyncExternalStore } from "react";
-import { listModels } from "../api";
+import { listModels } from "../api/client";
 import { useResource } from "./useResource";
 
 // Bumped when this page changes the server's models, so every screen showing them loads them again.

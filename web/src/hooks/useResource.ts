@@ -1,6 +1,6 @@
 /** Loading something from the API when `key` changes, with the last good data kept while reloading. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "../api";
+import { ApiError } from "../api/client";
 import { useApiKey } from "./useApiKey";
 
 export type ResourceState<T> =

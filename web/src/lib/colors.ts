@@ -2,7 +2,7 @@
  * Colours for detected classes. A class has one colour, from its class id, on every photo and
  * screen; each is dark enough that the white tag text on it meets WCAG AA (4.5:1).
  */
-import type { Detection } from "../api";
+import type { Detection } from "../api/types";
 
 // Consecutive class ids land far apart on the colour wheel.
 const GOLDEN_ANGLE = 137.508;

@@ -1,5 +1,5 @@
 /** Which detections the page shows, decided in the page so moving a control never calls the API. */
-import type { Detection } from "../api";
+import type { Detection } from "../api/types";
 
 /** A detection with its position in the API's answer, which identifies it across filtering. */
 export interface ShownDetection extends Detection {

@@ -1,5 +1,5 @@
 /** Mapping boxes from the photo's own pixels to the pixels the page displays it at. */
-import type { Box } from "../api";
+import type { Box } from "../api/types";
 
 export interface Size {
   width: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MissedObject, StoredDetection } from "../api";
+import type { MissedObject, StoredDetection } from "../api/types";
 import { EMPTY_DRAFT, fixJudgement, judgementOf, normaliseBox, pendingChanges, toFeedbackItem, type ReviewDraft } from "./review";
 
 const dog: StoredDetection = {

@@ -2,7 +2,7 @@
  * What a reviewer says about the boxes of one stored photo, as edits on top of what the server has,
  * and how those edits become the API's feedback request. Pure functions: nothing here calls the API.
  */
-import type { Box, DetectionFeedbackIn, Feedback, MissedObject, StoredDetection } from "../api";
+import type { Box, DetectionFeedbackIn, Feedback, MissedObject, StoredDetection } from "../api/types";
 
 /** The reviewer's word on one detection; null: no word (yet, or taken back). */
 export type Judgement =

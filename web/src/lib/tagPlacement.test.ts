@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Detection } from "../api";
+import type { Detection } from "../api/types";
 import samples from "../test/sampleDetections.json";
-import type { Size } from "./geometry";
 import { annotationTags } from "./annotate";
+import type { Size } from "./geometry";
 import { overlaps, overlayTags, placeTags, tagTextMeasurer } from "./tagPlacement";
 
 const photos = samples.photos as { model: string; photo: string; image: Size; detections: Detection[] }[];

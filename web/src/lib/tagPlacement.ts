@@ -2,7 +2,7 @@
  * Where each box's label tag goes so that no tag covers another: the one rule used by the overlay
  * on the page, the downloaded PNG and the Review screen.
  */
-import type { Box } from "../api";
+import type { Box } from "../api/types";
 import { formatScore } from "./format";
 import { toDisplayRect, type Rect, type Size } from "./geometry";
 

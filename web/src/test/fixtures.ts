@@ -1,5 +1,5 @@
 /** Answers the real API gave for samples/dog.jpg (768x576), trimmed, for tests that need no server. */
-import type { DetectResult, ModelInfo, StoredImage } from "../api";
+import type { DetectResult, ModelInfo, StoredImage } from "../api/types";
 
 export const DOG_RESULT: DetectResult = {
   id: "f50e283b84e04d61abf6b4a1bc61b0bf",

@@ -1,0 +1,112 @@
+import { useState } from "react";
+import type { ApiError } from "../../api/client";
+import type { Evaluation } from "../../api/types";
+
+interface Props {
+  evaluation: Evaluation;
+  defaultModel: string | null;
+  busy: boolean;
+  /** Why the last try to promote failed, shown beside the button. */
+  error: ApiError | null;
+  /** useOperatingPoint: also make the model's operating point its score threshold. */
+  onPromote: (model: string, adminKey: string, useOperatingPoint: boolean) => void;
+}
+
+/** The server's refusal in the words of someone holding the form, not of HTTP headers. */
+export function promoteProblem(error: ApiError): string {
+  if (error.code === "forbidden") return "That admin key was refused. Check it and try again.";
+  if (error.code === "admin_disabled") {
+    return "This server has no admin key set, so nobody can change its default model from here.";
+  }
+  return error.message;
+}
+
+/** Make the better model the server's default; the server asks for its admin key. */
+export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote }: Props) {
+  const models = evaluation.results.map((r) => r.model);
+  const [model, setModel] = useState(evaluation.recommended_model ?? models[0] ?? "");
+  const [adminKey, setAdminKey] = useState("");
+  const [useOperatingPoint, setUseOperatingPoint] = useState(false);
+  const recommended = evaluation.recommended_model;
+  const point = evaluation.results.find((r) => r.model === model)?.operating_point;
+
+  return (
+    <form
+      className="box promote-model"
+      aria-label="Make a model the default"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onPromote(model, adminKey, useOperatingPoint && Boolean(point));
+      }}
+    >
+      <h3 className="title is-6">Default model</h3>
+      <p className="mb-3" data-testid="recommendation">
+        {recommended ? (
+          <>
+            Recommended: <strong>{recommended}</strong>
+            {recommended === defaultModel ? ", which is already the default." : `; the default is now ${defaultModel ?? "unknown"}.`}
+          </>
+        ) : (
+          "No model is recommended by this evaluation."
+        )}
+      </p>
+      <div className="field is-grouped is-grouped-multiline">
+        <div className="control">
+          <div className="select">
+            <select aria-label="Model to make the default" value={model} onChange={(event) => setModel(event.target.value)}>
+              {models.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="control">
+          <input
+            className="input"
+            type="password"
+            autoComplete="off"
+            placeholder="Admin key"
+            aria-label="Admin key"
+            aria-invalid={error?.code === "forbidden" || undefined}
+            aria-describedby={error ? "promote-problem" : undefined}
+            value={adminKey}
+            onChange={(event) => setAdminKey(event.target.value)}
+          />
+        </div>
+        <div className="control">
+          <button
+            type="submit"
+            className={`button is-primary ${busy ? "is-loading" : ""}`}
+            disabled={!model || (model === defaultModel && !(useOperatingPoint && point))}
+          >
+            {model && model === defaultModel && useOperatingPoint && point
+              ? `Set ${model}'s score threshold`
+              : `Make ${model || "it"} the default`}
+          </button>
+        </div>
+      </div>
+      {error && (
+        <p className="help is-danger is-size-6" id="promote-problem" role="alert">
+          {promoteProblem(error)}
+        </p>
+      )}
+      {point && (
+        <label className="checkbox is-block mb-2">
+          <input
+            type="checkbox"
+            className="mr-2"
+            checked={useOperatingPoint}
+            onChange={(event) => setUseOperatingPoint(event.target.checked)}
+          />
+          Also make its operating point, {point.score_threshold.toFixed(3)}, its score threshold for requests that give none
+        </label>
+      )}
+      <p className="help">
+        The key is sent with this request only and not kept. Restarting the server keeps the choice. The Detect page
+        always asks for every box above 5% and filters with its own slider.
+      </p>
+    </form>
+  );
+}
