@@ -47,6 +47,24 @@ def make_app(api_settings, tmp_path: Path) -> Callable:
     return make
 
 
+@pytest.fixture
+def make_lifecycle_app(api_settings, database_url: str, tmp_path: Path):
+    """`make()`: an app on this test's database and image folder; calling it again is a server restart."""
+    from sightline.api import create_app
+
+    def make(**overrides):
+        return create_app(
+            api_settings,
+            database_url=database_url,
+            images_dir=tmp_path / "images",
+            admin_key=ADMIN_KEY,
+            log_file=tmp_path / "log" / "sightline.log",
+            **overrides,
+        )
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def photos(samples_dir: Path) -> dict[str, bytes]:
     return {path.stem: path.read_bytes() for path in samples_dir.glob("*.jpg")}

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 # One entry per blueprint (its OpenAPI tag); a new resource adds its own.
-TAGS = ["detect", "models", "health", "images", "feedback", "evaluations", "stats"]
+TAGS = ["detect", "models", "health", "images", "feedback", "review_queue", "evaluations", "stats"]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,24 +17,6 @@ from sightline.evaluation.datasets import load_dataset
 from sightline.storage.service import Storage
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
-
-
-@pytest.fixture
-def make_lifecycle_app(api_settings, database_url: str, tmp_path: Path):
-    """`make()`: an app on this test's database and image folder; calling it again is a server restart."""
-    from sightline.api import create_app
-
-    def make(**overrides):
-        return create_app(
-            api_settings,
-            database_url=database_url,
-            images_dir=tmp_path / "images",
-            admin_key=ADMIN_KEY,
-            log_file=tmp_path / "log" / "sightline.log",
-            **overrides,
-        )
-
-    return make
 
 
 @pytest.fixture

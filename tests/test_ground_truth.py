@@ -10,11 +10,9 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 
-from api_fixtures import ADMIN_KEY
 from sightline.evaluation import coco
 from sightline.evaluation.datasets import load_dataset
 from sightline.evaluation.provenance import lopsided_warning, provenance
@@ -28,19 +26,8 @@ DRAWN_CAT = {"label": "cat", "box": {"x1": 10, "y1": 10, "x2": 120, "y2": 110}}
 
 
 @pytest.fixture
-def make_client(api_settings, database_url: str, tmp_path: Path):
-    from sightline.api import create_app
-
-    def make():
-        return create_app(
-            api_settings,
-            database_url=database_url,
-            images_dir=tmp_path / "images",
-            admin_key=ADMIN_KEY,
-            log_file=tmp_path / "log" / "sightline.log",
-        ).test_client()
-
-    return make
+def make_client(make_lifecycle_app):
+    return lambda: make_lifecycle_app().test_client()
 
 
 def keep(client, photo: bytes) -> dict:

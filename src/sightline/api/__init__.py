@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         lifecycle,
         logging,
         models,
+        review_queue,
         stats,
         web,
     )
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     lifecycle.init_app(app, settings, engine)
 
     api = _Api(app)
-    for resource in (detect, models, health, images, feedback, evaluations, stats):
+    for resource in (detect, models, health, images, feedback, review_queue, evaluations, stats):
         api.register_blueprint(resource.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(web.bp)

@@ -6,6 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from ..storage.crud import IMAGE_SOURCES, MAX_PAGE, MAX_PAGE_SIZE
 from ..storage.models import Verdict
+from ..storage.review_queue import DEFAULT_NEAR_MARGIN
+from ..storage.truth import DEFAULT_SHOWN_SCORE
 from .schemas import BoxOut, ModelRefOut
 
 
@@ -35,6 +37,21 @@ class ImageListQueryIn(Schema):
             "description": "photos of the imported dataset of this name, as GET /api/v1/datasets lists it "
             "(`reviewed` is none: use reviewed=true); 404 if there is none"
         }
+    )
+
+
+class ReviewQueueQueryIn(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE))
+    score_threshold = fields.Float(
+        load_default=DEFAULT_SHOWN_SCORE,
+        validate=validate.Range(0.0, 1.0),
+        metadata={"description": "the lowest score the reviewer is shown (the Review page's slider)"},
+    )
+    margin = fields.Float(
+        load_default=DEFAULT_NEAR_MARGIN,
+        validate=validate.Range(0.0, 1.0),
+        metadata={"description": "a box scoring within this of `score_threshold`, either side, is doubtful"},
     )
 
 
@@ -163,6 +180,29 @@ class ImagePageOut(Schema):
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
+
+
+class QueueReasonOut(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(["unreviewed", "near_threshold", "models_disagree"]))
+    message = fields.String(required=True, metadata={"description": "the reason, for people"})
+    boxes = fields.Integer(metadata={"description": "near_threshold, models_disagree: how many unjudged boxes"})
+    models = fields.List(fields.String(), metadata={"description": "models_disagree: the models that disagree"})
+
+
+class ReviewQueueItemOut(Schema):
+    image = fields.Nested(ImageSummaryOut, required=True)
+    reasons = fields.List(fields.Nested(QueueReasonOut), required=True, metadata={"description": "why it is here"})
+    doubtful_boxes = fields.Integer(required=True, metadata={"description": "near_threshold + models_disagree boxes"})
+
+
+class ReviewQueuePageOut(Schema):
+    items = fields.List(fields.Nested(ReviewQueueItemOut), required=True, metadata={"description": "in review order"})
+    total = fields.Integer(required=True, metadata={"description": "kept photos (those with a prediction)"})
+    reviewed = fields.Integer(required=True, metadata={"description": "of them, reviewed"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    score_threshold = fields.Float(required=True)
+    margin = fields.Float(required=True)
 
 
 class ProgressOut(Schema):

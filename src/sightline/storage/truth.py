@@ -75,7 +75,8 @@ def _truth_rows() -> Select:
     return union_all(judged, drawn)
 
 
-def _iou(box: Sequence[float], others: np.ndarray) -> np.ndarray:
+def box_iou(box: Sequence[float], others: np.ndarray) -> np.ndarray:
+    """IoU of one box (xyxy) with each of `others` (float[N, 4], xyxy)."""
     x1, y1 = np.maximum(others[:, 0], box[0]), np.maximum(others[:, 1], box[1])
     x2, y2 = np.minimum(others[:, 2], box[2]), np.minimum(others[:, 3], box[3])
     overlap = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
@@ -107,7 +108,7 @@ def ground_truth(*, session: Session, image_ids: Select | Sequence[int]) -> dict
                 for t, prediction in zip(kept, predictions, strict=True)
                 if t.label == row.label and prediction != row.group_order
             ]
-            if earlier and _iou(box, np.array(earlier)).max() >= _SAME_OBJECT_IOU:
+            if earlier and box_iou(box, np.array(earlier)).max() >= _SAME_OBJECT_IOU:
                 continue
         kept.append(TruthBox(row.image_id, int(row.class_id), row.label, box, row.source))
         predictions.append(row.group_order if not row.drawn else -1)
