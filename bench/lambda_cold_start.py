@@ -82,7 +82,7 @@ def run_once(event: dict, warm_calls: int, cpus: int, models_dir: Path, model: s
             **({"SIGHTLINE_DEFAULT_MODEL": model} if model else {}),
             "SIGHTLINE_DATA_DIR": data_dir,
             "SIGHTLINE_MODELS_DIR": str(models_dir),
-            "SIGHTLINE_TORCH_THREADS": str(cpus),
+            "SIGHTLINE_INFERENCE_THREADS": str(cpus),
             "SIGHTLINE_LOG_LEVEL": "WARNING",
         }
         cores = sorted(os.sched_getaffinity(0))[:cpus]

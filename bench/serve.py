@@ -76,7 +76,7 @@ class InProcess:
         from sightline.detection.options import DetectOptions
         from sightline.detection.registry import ModelRegistry
 
-        settings = Settings.from_env(torch_threads=threads)
+        settings = Settings.from_env(inference_threads=threads)
         self.detector = ModelRegistry.from_settings(settings).get()
         self.load_photo = load_photo
         self.options = DetectOptions()
@@ -180,7 +180,7 @@ def main() -> int:
     parser.add_argument("--url", help="benchmark this running server instead of starting one")
     parser.add_argument("--workers", type=int, help="SIGHTLINE_WORKERS for the server started here")
     parser.add_argument("--threads", type=int, help="SIGHTLINE_THREADS")
-    parser.add_argument("--torch-threads", type=int, help="SIGHTLINE_TORCH_THREADS")
+    parser.add_argument("--inference-threads", type=int, help="SIGHTLINE_INFERENCE_THREADS")
     parser.add_argument("--requests", type=int, default=80, help="requests per throughput level")
     parser.add_argument("--levels", default="1,4,8,16", help="concurrency levels")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of all sides and levels; medians are reported")
@@ -202,7 +202,7 @@ def main() -> int:
         env = {
             f"SIGHTLINE_{name.upper()}": str(value)
             for name, value in vars(args).items()
-            if name in ("workers", "threads", "torch_threads") and value is not None
+            if name in ("workers", "threads", "inference_threads") and value is not None
         }
         env.setdefault("SIGHTLINE_LOG_FILE", str(Path(tempfile.mkdtemp()) / "sightline.log"))
         server = ApiServer(env, Path(tempfile.mkdtemp()) / "server.out")

@@ -14,6 +14,7 @@ import pytest
 from cfnlint.decode import decode
 
 from sightline.config import Settings
+from sightline.storage.s3 import split_s3_url
 
 AWS = Path(__file__).resolve().parent.parent / "deploy" / "aws"
 REPO = AWS.parent.parent
@@ -101,6 +102,7 @@ def test_the_function_gets_the_bucket_url_and_rights_on_that_bucket_only_when_ph
     # What CloudFormation substitutes is a URL the app accepts, for the whole bucket.
     deployed = when_stored["Fn::Sub"].replace("${PhotoBucket}", "mystack-photobucket-1a2b3c4d5e6f")
     assert Settings.from_env({"SIGHTLINE_IMAGES_URL": deployed}).images_url == "s3://mystack-photobucket-1a2b3c4d5e6f/"
+    assert split_s3_url(deployed) == ("mystack-photobucket-1a2b3c4d5e6f", "")
 
 
 def test_store_photos_refuses_to_deploy_without_a_lasting_database(template):

@@ -10,6 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from database_fixtures import IMAGE_STORES
+from sightline.cli import main
 from sightline.config import Settings
 from sightline.storage.files import FileSystemImageStore, ImageNotFoundError, ImageStore, ImageStoreError, sha256_of
 from sightline.storage.s3 import S3ImageStore, split_s3_url
@@ -136,6 +137,13 @@ def test_an_s3_url_names_a_bucket_and_a_prefix(url, bucket, prefix) -> None:
 @pytest.mark.parametrize(
     "url", ["my-photos", "s3:/my-photos", "https://my-photos.s3.amazonaws.com/", "s3://", "s3://My_Photos/x", "s3://ab"]
 )
-def test_a_bad_images_url_is_refused_with_the_variable_name(url) -> None:
-    with pytest.raises(ValueError, match=r"SIGHTLINE_IMAGES_URL: expected s3://BUCKET or s3://BUCKET/PREFIX"):
-        Settings.from_env({"SIGHTLINE_IMAGES_URL": url})
+def test_a_bad_images_url_is_refused_with_the_variable_name_before_anything_is_made(
+    url, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("SIGHTLINE_IMAGES_URL", url)
+
+    code = main(["--data-dir", str(tmp_path / "data"), "storage", "check"])
+
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("sightline: error: SIGHTLINE_IMAGES_URL: expected s3://BUCKET or s3://BUCKET/")
+    assert not (tmp_path / "data").exists()  # no database made for a store that cannot be used

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import Settings
+from .config import Settings, source_checkout
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,11 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sightline", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, help="data directory (default: $SIGHTLINE_DATA_DIR or ./var)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="data directory (default: $SIGHTLINE_DATA_DIR, else var/ of the source checkout, else the per-user one)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     models = commands.add_parser("models", help="list the models that can be used; add or remove your own")
@@ -208,8 +212,9 @@ def _trial_photo(path: Path | None):
 
     from .detection.images import load_image
 
-    sample = Path(__file__).resolve().parents[2] / "samples" / "dog.jpg"
-    if path is not None or sample.is_file():
+    checkout = source_checkout()
+    sample = checkout / "samples" / "dog.jpg" if checkout else None
+    if path is not None or (sample and sample.is_file()):
         return load_image(path or sample)
     ramp = Image.linear_gradient("L").resize((640, 480))  # no photo at hand: any pixels exercise the model
     return Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT), ramp))

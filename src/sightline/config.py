@@ -1,29 +1,35 @@
-"""All settings in one place, read from SIGHTLINE_* environment variables with defaults."""
+"""All settings in one place, read from SIGHTLINE_* environment variables with defaults.
+
+A leaf: nothing here imports the rest of the package, so every part of it may read settings.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .detection.images import DEFAULT_MAX_PIXELS
-from .storage.s3 import split_s3_url
+log = logging.getLogger(__name__)
+
+# Variables renamed since; the old name is still read when the new one is not set.
+_OLD_NAMES = {"inference_threads": "SIGHTLINE_TORCH_THREADS"}
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path("var")
+    data_dir: Path | None = None  # default: var/ of a source checkout, else the per-user data folder
     models_dir: Path | None = None  # default: data_dir/models
     models_file: Path | None = None  # default: models_dir/models.toml
     default_model: str = "nanodet"
-    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_pixels: int = 50_000_000  # larger images are refused from their header, before decoding
     # Decoded pixels one worker holds at once (see api/memory.py); photos beyond it wait up to
     # decode_wait seconds, then get 503 with Retry-After.
     decode_pixels: int = 50_000_000
     decode_wait: int = 30
-    torch_threads: int = 0  # 0: let PyTorch decide
+    inference_threads: int = 0  # threads of one forward pass (ONNX Runtime or PyTorch); 0: the runtime decides
     inference_backend: str = "onnxruntime"  # or "torch"; see detection/runtime.py
     database_url: str = ""  # default: SQLite file data_dir/sightline.db; or postgresql://user:pass@host/db
     images_dir: Path | None = None  # default: data_dir/images (stored photos, named by sha256)
@@ -47,29 +53,26 @@ class Settings:
     admin_key: str = ""  # X-Admin-Key for admin actions; none: admin actions are off
     metrics_key: str = ""  # when set, /metrics needs it as "Authorization: Bearer KEY" (Prometheus' bearer_token)
     cors_origins: tuple[str, ...] = ()  # comma-separated origins allowed to call the API from a browser
-    web_dir: Path = Path("web/dist")  # the built web app, served at /
+    web_dir: Path | None = None  # the built web app, served at /; default: web/dist of a source checkout
     runtime_dir: Path | None = None  # scratch space the workers of one server share; `serve` makes it
 
     def __post_init__(self) -> None:
         # Derived paths are filled in once so every reader sees the same values.
-        models_dir = Path(self.models_dir) if self.models_dir else Path(self.data_dir) / "models"
-        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        checkout = source_checkout()
+        data_dir = Path(self.data_dir) if self.data_dir else default_data_dir(checkout)
+        models_dir = Path(self.models_dir) if self.models_dir else data_dir / "models"
+        object.__setattr__(self, "data_dir", data_dir)
         object.__setattr__(self, "models_dir", models_dir)
         object.__setattr__(
             self, "models_file", Path(self.models_file) if self.models_file else models_dir / "models.toml"
         )
-        data_dir = Path(self.data_dir)
         object.__setattr__(self, "database_url", self.database_url or f"sqlite:///{data_dir / 'sightline.db'}")
         object.__setattr__(self, "images_dir", Path(self.images_dir) if self.images_dir else data_dir / "images")
-        if self.images_url:
-            try:
-                split_s3_url(self.images_url)
-            except ValueError as error:
-                raise ValueError(f"SIGHTLINE_IMAGES_URL: {error}") from None
         object.__setattr__(
             self, "log_file", Path(self.log_file) if self.log_file else data_dir / "log" / "sightline.log"
         )
-        object.__setattr__(self, "web_dir", Path(self.web_dir))
+        web_dir = Path(self.web_dir) if self.web_dir else (checkout or Path()) / "web" / "dist"
+        object.__setattr__(self, "web_dir", web_dir)
         object.__setattr__(self, "runtime_dir", Path(self.runtime_dir) if self.runtime_dir else None)
 
     @classmethod
@@ -78,20 +81,46 @@ class Settings:
         environ = os.environ if environ is None else environ
         values = {}
         for item in fields(cls):
-            raw = environ.get(f"SIGHTLINE_{item.name.upper()}")
+            variable = f"SIGHTLINE_{item.name.upper()}"
+            raw = environ.get(variable)
+            old_name = _OLD_NAMES.get(item.name)
+            if not raw and old_name and environ.get(old_name):
+                log.warning("%s is deprecated; use %s", old_name, variable)
+                variable, raw = old_name, environ[old_name]
             if raw is None or raw == "":
                 continue
             if item.type == "int":
                 try:
                     values[item.name] = int(raw)
                 except ValueError:
-                    raise ValueError(f"SIGHTLINE_{item.name.upper()} must be an integer, got {raw!r}") from None
+                    raise ValueError(f"{variable} must be an integer, got {raw!r}") from None
             elif item.type == "bool":
                 if raw.lower() not in _BOOLEANS:
-                    raise ValueError(f"SIGHTLINE_{item.name.upper()} must be true or false, got {raw!r}")
+                    raise ValueError(f"{variable} must be true or false, got {raw!r}")
                 values[item.name] = _BOOLEANS[raw.lower()]
             elif item.type == "tuple[str, ...]":
                 values[item.name] = tuple(part.strip() for part in raw.split(",") if part.strip())
             else:
                 values[item.name] = raw
         return cls(**{**values, **overrides})
+
+
+def source_checkout() -> Path | None:
+    """The source tree this package runs from (`pip install -e .`, or `src/` on the path), else None.
+
+    A checkout is recognised by its layout, `<root>/src/sightline/` next to `<root>/pyproject.toml`;
+    an installed wheel lives in site-packages, which has neither.
+    """
+    package = Path(__file__).resolve().parent
+    root = package.parent.parent
+    return root if package.parent.name == "src" and (root / "pyproject.toml").is_file() else None
+
+
+def default_data_dir(checkout: Path | None) -> Path:
+    """`var/` of the checkout, so `make run` and the tests share what `make setup` fetched; else the
+    per-user data folder (`~/.local/share/sightline` on Linux), whatever folder the command runs in."""
+    if checkout is not None:
+        return checkout / "var"
+    import platformdirs  # only an installed copy needs it
+
+    return platformdirs.user_data_path("sightline", appauthor=False)

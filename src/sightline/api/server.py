@@ -124,7 +124,7 @@ def serve(settings: Settings) -> None:
         settings,
         runtime_dir=runtime_dir,
         workers=workers,
-        torch_threads=settings.torch_threads or cores,
+        inference_threads=settings.inference_threads or cores,
     )
     configure_logging(settings)
     logging.getLogger("sightline.server").info(
@@ -133,6 +133,6 @@ def serve(settings: Settings) -> None:
         settings.port,
         settings.workers,
         settings.threads,
-        settings.torch_threads,
+        settings.inference_threads,
     )
     SightlineServer(settings).run()

@@ -539,7 +539,7 @@ class ModelRegistry:
             settings.models_file,
             settings.default_model,
             inference_backend=settings.inference_backend,
-            threads=settings.torch_threads,
+            threads=settings.inference_threads,
             # The server's workers share a runtime directory: a lone pass there takes every core.
             passes=PassTracker(settings.runtime_dir / "passes") if settings.runtime_dir else None,
         )

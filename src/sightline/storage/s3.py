@@ -65,10 +65,6 @@ class S3ImageStore(ImageStore):
         self.url = f"s3://{bucket}/{prefix}"
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_url(cls, url: str) -> S3ImageStore:
-        return cls(*split_s3_url(url))
-
     def key(self, sha256: str) -> str:
         if not is_image_hash(sha256):
             raise ImageNotFoundError(f"not an image hash: {sha256!r} (image store {self.url})")

@@ -15,7 +15,7 @@ from . import crud
 from .database import DatabaseError, make_engine, make_session_factory, upgrade_database
 from .files import FileSystemImageStore, ImageStore
 from .models import StoredImage
-from .s3 import S3ImageStore
+from .s3 import S3ImageStore, split_s3_url
 from .transaction import FileChanges, recover_files, write_transaction
 
 
@@ -48,9 +48,14 @@ class Storage:
         Photos go to the bucket of `images_url` (s3://bucket/prefix) when it is set, else to the folder
         `images_dir`. A bucket that is missing or refuses access raises `ImageStoreError` here, at start.
         """
+        if images_url:  # checked before anything is created, so a wrong URL leaves nothing behind
+            try:
+                bucket, prefix = split_s3_url(images_url)
+            except ValueError as error:
+                raise ValueError(f"SIGHTLINE_IMAGES_URL: {error}") from None
         engine = make_engine(database_url)
         upgrade_database(engine)
-        images = S3ImageStore.from_url(images_url) if images_url else FileSystemImageStore(images_dir)
+        images = S3ImageStore(bucket, prefix) if images_url else FileSystemImageStore(images_dir)
         storage = cls(engine, images)
         if not repair:
             return storage
