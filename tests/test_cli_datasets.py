@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sightline.cli import main
+from test_ground_truth import judge_shown_boxes, keep
 
 # Around the two leftmost horses of horses.jpg: [x, y, width, height].
 CROWD_REGION = [0, 187, 315, 222]
@@ -59,6 +60,12 @@ def test_import_evaluate_and_export_round_trip(run_cli, two_photos: Path, sample
     points = [line for line in lines if line.startswith("operating point ")]
     assert [line.split()[2] for line in points] == ["nanodet:", "centernet:"]
     assert all(" precision 0." in line or " precision 1." in line for line in points)
+    truth = [line for line in lines if line.startswith("truth boxes for ")]
+    assert truth == [
+        f"truth boxes for {model}: 0 its own predictions, 0 from other models, 0 drawn, 8 imported (8 in all)"
+        for model in ("nanodet", "centernet")
+    ]
+    assert not [line for line in lines if line.startswith("warning: ")]  # imported truth favours no one
     assert "2/2 images" in err
 
     code, out, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
@@ -155,3 +162,28 @@ def test_export_refuses_a_folder_that_already_holds_files(
     code, _, err = run_cli("dataset", "export", str(tmp_path / "out"), "--dataset", "pets")
     assert code == 1 and "already exists and is not an empty folder" in err
     assert [path.name for path in (tmp_path / "out").iterdir()] == ["notes.txt"]
+
+
+def test_eval_says_where_the_truth_came_from_and_warns_when_one_model_seeded_it(
+    run_cli, api_settings, database_url: str, photos, tmp_path: Path
+) -> None:
+    from sightline.api import create_app
+
+    # A photo kept from the Detect page and reviewed there: its truth is NanoDet's boxes the reviewer judged.
+    app = create_app(
+        api_settings, database_url=database_url, images_dir=tmp_path / "var" / "images", log_file=tmp_path / "log"
+    )
+    client = app.test_client()
+    judge_shown_boxes(client, keep(client, photos["dog"]))
+
+    code, out, err = run_cli("eval", "--models", "nanodet,centernet")
+
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("truth boxes for ")] == [
+        "truth boxes for nanodet: 6 its own predictions, 0 from other models, 1 drawn, 0 imported (7 in all)",
+        "truth boxes for centernet: 0 its own predictions, 6 from other models, 1 drawn, 0 imported (7 in all)",
+    ]
+    (warning,) = [line for line in lines if line.startswith("warning: ")]
+    assert "86% of the truth boxes are nanodet's own predictions" in warning and "imported dataset" in warning
+    assert lines[-1].startswith("recommended: ")

@@ -410,8 +410,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         storage.close()
     if evaluation.status != EvaluationStatus.DONE:
         raise RuntimeError(f"evaluation {evaluation.id} failed: {evaluation.error}")
+    record = evaluation_to_json(evaluation)
     if args.json:
-        print(json.dumps(evaluation_to_json(evaluation)))
+        print(json.dumps(record))
         return 0
     images = evaluation.results[0].image_count
     print(f"evaluation {evaluation.id}: dataset {evaluation.dataset}, {images} images (* best)")
@@ -424,6 +425,16 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
                 f"operating point {result.model_name}: score >= {point['score_threshold']:.3f}, "
                 f"precision {point['precision']:.3f}, recall {recall}, F1 {point['f1']:.3f}"
             )
+    for result in record["results"]:
+        counts = result["provenance"]
+        if counts:  # evaluations stored before the sources were counted have none
+            print(
+                f"truth boxes for {result['model']}: {counts['own_predictions']} its own predictions, "
+                f"{counts['other_models']} from other models, {counts['drawn']} drawn, {counts['imported']} imported "
+                f"({counts['total']} in all)"
+            )
+    if record["provenance_warning"]:
+        print(f"warning: {record['provenance_warning']}")
     print(f"recommended: {evaluation.recommended_model} (highest mAP; ties: mAP@50, then speed)")
     return 0
 
