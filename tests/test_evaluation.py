@@ -13,6 +13,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from sqlalchemy import func, select
 
+from sightline.api.schemas.evaluations import EvaluationOut
 from sightline.detection.categories import COCO_80
 from sightline.detection.detections import Detections
 from sightline.detection.images import load_image
@@ -26,7 +27,6 @@ from sightline.evaluation.runs import (
     ModelScore,
     comparison,
     create_evaluation,
-    evaluation_to_json,
     format_comparison,
     recommend,
     run_evaluation,
@@ -414,7 +414,7 @@ def test_the_built_in_ensemble_beats_nanodet_on_the_samples_at_a_cost_the_evalua
     finished = run_evaluation(storage, registry, evaluation.id, MAX_PIXELS)
 
     assert finished.status == EvaluationStatus.DONE, finished.error
-    nanodet, fused = (evaluation_to_json(finished)["results"][i] for i in (0, 1))
+    nanodet, fused = (EvaluationOut().dump(finished)["results"][i] for i in (0, 1))
     assert fused["metrics"]["map"] > nanodet["metrics"]["map"] + 0.02
     assert finished.recommended_model == "nanodet+centernet"
     # It runs both members, so it takes longer and holds both models' weights.

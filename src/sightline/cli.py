@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import Settings, source_checkout
+from .detection.options import IOU_THRESHOLD, MAX_DETECTIONS, SCORE_THRESHOLD, THRESHOLD_RANGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,8 +22,9 @@ def _threshold(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is outside 0..1")
+    low, high = THRESHOLD_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is outside {low:g}..{high:g}")
     return value
 
 
@@ -56,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     detect = commands.add_parser("detect", help="find objects in photos")
     detect.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     detect.add_argument("--model", help="model name (default: the default model)")
-    detect.add_argument("--score-threshold", type=_threshold, default=0.3, metavar="0..1")
-    detect.add_argument("--iou-threshold", type=_threshold, default=0.5, metavar="0..1")
+    detect.add_argument("--score-threshold", type=_threshold, default=SCORE_THRESHOLD, metavar="0..1")
+    detect.add_argument("--iou-threshold", type=_threshold, default=IOU_THRESHOLD, metavar="0..1")
     detect.add_argument("--classes", help="comma-separated class names to keep, e.g. dog,cat")
-    detect.add_argument("--max-detections", type=_positive_int, default=100, metavar="N")
+    detect.add_argument("--max-detections", type=_positive_int, default=MAX_DETECTIONS, metavar="N")
     detect.add_argument(
         "--agnostic-nms",
         action="store_true",
@@ -232,7 +234,7 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
             f"{'replaced' if added.replaced else 'added'} model {spec.name} in {settings.models_file}: "
             f"{spec.format}, {spec.architecture}, input {'x'.join(map(str, spec.input_size or ()))}, "
             f"{len(spec.categories)} classes; trial run {added.seconds * 1000:.0f} ms, "
-            f"{len(added.detections)} objects at score 0.3"
+            f"{len(added.detections)} objects at score {SCORE_THRESHOLD:g}"
         )
         return
     if args.models_command == "remove":
@@ -393,8 +395,9 @@ def _dataset(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .api.schemas.evaluations import EvaluationOut
     from .detection.registry import ModelRegistry
-    from .evaluation.runs import create_evaluation, evaluation_to_json, format_comparison, run_evaluation
+    from .evaluation.runs import create_evaluation, format_comparison, run_evaluation
     from .storage.models import EvaluationStatus
 
     registry = ModelRegistry.from_settings(settings)
@@ -410,7 +413,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         storage.close()
     if evaluation.status != EvaluationStatus.DONE:
         raise RuntimeError(f"evaluation {evaluation.id} failed: {evaluation.error}")
-    record = evaluation_to_json(evaluation)
+    record = EvaluationOut().dump(evaluation)
     if args.json:
         print(json.dumps(record))
         return 0

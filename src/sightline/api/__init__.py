@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from .engine import init_app as init_engine
     from .memory import PixelBudget
     from .metrics import Metrics
-    from .schemas import ErrorOut
+    from .schemas.errors import ErrorOut
 
     class _Api(Api):
         ERROR_SCHEMA = ErrorOut

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 
 from ..detection.images import ImageError, Photo, load_photo
 from ..detection.options import DetectOptions, OptionError, parse_classes
@@ -17,7 +17,7 @@ from .inference import Detected
 from .lifecycle import store_predictions
 from .memory import declared_pixels, pixel_budget
 from .parsing import Blueprint
-from .schemas import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
+from .schemas.detect import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
 
 bp = Blueprint("detect", __name__, url_prefix="/api/v1", description="Find objects in photos")
 
@@ -33,7 +33,7 @@ _RAW_BODY_DOC = {
 @bp.arguments(DetectQueryIn(), location="query")
 @bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
 @bp.doc(**_RAW_BODY_DOC)
-@bp.alt_response(200, schema=DetectOut, success=True, description="the objects found")
+@bp.response(200, DetectOut, description="the objects found")
 @bp.errors(413, 415, 422, 503)
 def detect(params: dict, upload: dict):
     """Find objects in one photo.
@@ -55,13 +55,13 @@ def detect(params: dict, upload: dict):
             raise ApiError(400, "missing_image", "the request body is empty; it should be the photo")
     else:
         raise _not_an_upload()
-    return jsonify(_detect_all(spec, options, [data], _wants_storing(params))[0])
+    return _detect_all(spec, options, [data], _wants_storing(params))[0]
 
 
 @bp.post("/detect/batch")
 @bp.arguments(DetectQueryIn(), location="query")
 @bp.arguments(ImagesUploadIn(), location="files", content_type="multipart/form-data")
-@bp.alt_response(200, schema=DetectBatchOut, success=True, description="one result per photo, in order")
+@bp.response(200, DetectBatchOut, description="one result per photo, in order")
 @bp.errors(413, 415, 422, 503)
 def detect_batch(params: dict, upload: dict):
     """Find objects in several photos: one multipart field `image` per photo.
@@ -78,7 +78,7 @@ def detect_batch(params: dict, upload: dict):
     if len(upload["image"]) > limit:
         raise ApiError(400, "too_many_images", f"{len(upload['image'])} photos; at most {limit} per request")
     data = [_file_bytes(file, position) for position, file in enumerate(upload["image"], start=1)]
-    return jsonify({"results": _detect_all(spec, options, data, _wants_storing(params))})
+    return {"results": _detect_all(spec, options, data, _wants_storing(params))}
 
 
 def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
@@ -198,14 +198,11 @@ def _groups(uploads: list[bytes], pixel_limit: int) -> Iterator[list[tuple[int, 
 
 
 def _result(spec: ModelSpec, image: Photo, found: Detected, decode_ms: float, total_ms: float) -> dict:
+    """One photo's result, as `DetectOut` sends it."""
     return {
         "id": uuid.uuid4().hex,
-        "model": {"name": spec.name, "version": spec.version},
-        "image": {"width": image.width, "height": image.height},
-        "detections": found.detections.to_json(),
-        "timing_ms": {
-            "decode": round(decode_ms, 2),
-            "inference": round(found.inference_ms, 2),
-            "total": round(total_ms, 2),
-        },
+        "model": spec,
+        "image": image,
+        "detections": found.detections,
+        "timing_ms": {"decode": decode_ms, "inference": found.inference_ms, "total": total_ms},
     }

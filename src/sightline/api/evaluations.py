@@ -6,15 +6,23 @@ from flask import jsonify
 
 from ..detection.registry import UnknownModelError
 from ..evaluation.datasets import dataset_sizes
-from ..evaluation.runs import EvaluationBusyError, EvaluationError, create_evaluation, evaluation_to_json
+from ..evaluation.runs import EvaluationBusyError, EvaluationError, create_evaluation
 from ..storage import crud
 from ..storage.models import EvaluationStatus
 from .auth import admin_required
 from .engine import current_engine
 from .errors import ApiError, not_found
 from .lifecycle import current_storage, current_worker
-from .lifecycle_schemas import DatasetPageOut, EvaluationIn, EvaluationOut, EvaluationPageOut, PromoteIn, PromoteOut
 from .parsing import Blueprint
+from .schemas.evaluations import (
+    EVALUATION_LIST_PAGE,
+    DatasetPageOut,
+    EvaluationIn,
+    EvaluationOut,
+    EvaluationPageOut,
+    PromoteIn,
+    PromoteOut,
+)
 
 bp = Blueprint("evaluations", __name__, url_prefix="/api/v1", description="Model accuracy (COCO mAP) compared")
 
@@ -27,7 +35,7 @@ def _load(session, evaluation_id: int):
 
 @bp.post("/evaluations")
 @bp.arguments(EvaluationIn())
-@bp.alt_response(202, schema=EvaluationOut, success=True, description="queued; follow its Location")
+@bp.response(202, EvaluationOut, description="queued; follow its Location")
 @bp.errors(404, 409, 422)
 def start_evaluation(body: dict):
     """Start evaluating models on a dataset ("reviewed" by default); 202, then follow GET for progress and results."""
@@ -45,8 +53,8 @@ def start_evaluation(body: dict):
         raise ApiError(409, "evaluation_running", str(error)) from None
     current_worker().submit(evaluation.id)
     with storage.sessions() as session:
-        record = evaluation_to_json(crud.get_evaluation(session=session, evaluation_id=evaluation.id))
-    return jsonify(record), 202, {"Location": f"/api/v1/evaluations/{evaluation.id}"}
+        queued = crud.get_evaluation(session=session, evaluation_id=evaluation.id)
+    return queued, {"Location": f"/api/v1/evaluations/{evaluation.id}"}
 
 
 @bp.get("/evaluations")
@@ -56,24 +64,24 @@ def list_evaluations():
     with current_storage().sessions() as session:
         crud.fail_abandoned_evaluations(session=session)
         session.commit()
-        items = [evaluation_to_json(evaluation, detail=False) for evaluation in crud.list_evaluations(session=session)]
-    return jsonify({"items": items, "total": len(items)})
+        items = crud.list_evaluations(session=session)
+    return jsonify(EVALUATION_LIST_PAGE.dump({"items": items, "total": len(items)}))
 
 
 @bp.get("/evaluations/<int:evaluation_id>")
-@bp.alt_response(200, schema=EvaluationOut, success=True, description="status, progress and results")
+@bp.response(200, EvaluationOut, description="status, progress and results")
 @bp.errors(404)
 def get_evaluation(evaluation_id: int):
     """Status and progress; once done, per-model mAP numbers side by side and the recommended model."""
     with current_storage().sessions() as session:
-        return jsonify(evaluation_to_json(_load(session, evaluation_id)))
+        return _load(session, evaluation_id)
 
 
 @bp.post("/evaluations/<int:evaluation_id>/promote")
 @admin_required  # before the body is read: a caller without the key learns nothing from it
 @bp.arguments(PromoteIn())
 @bp.doc(security=[{"AdminKey": []}])
-@bp.alt_response(200, schema=PromoteOut, success=True, description="the new default model")
+@bp.response(200, PromoteOut, description="the new default model")
 @bp.errors(403, 404, 409)
 def promote(body: dict, evaluation_id: int):
     """Make the evaluation's recommended model (or the one named) the default, now and after restarts (admin).
@@ -104,13 +112,13 @@ def promote(body: dict, evaluation_id: int):
         if threshold is not None:
             engine.score_thresholds.set(name, threshold)
             crud.set_setting(session=session, key=crud.SCORE_THRESHOLD_KEY_PREFIX + name, value=repr(threshold))
-    return jsonify({"default_model": name, "evaluation_id": evaluation_id, "score_threshold": threshold})
+    return {"default_model": name, "evaluation_id": evaluation_id, "score_threshold": threshold}
 
 
 @bp.get("/datasets")
-@bp.alt_response(200, schema=DatasetPageOut, success=True, description="the reviewed photos first")
+@bp.response(200, DatasetPageOut, description="the reviewed photos first")
 def list_datasets():
     """The datasets models can be evaluated on: the reviewed photos and every imported one."""
     with current_storage().sessions() as session:
         sizes = dataset_sizes(session=session)
-    return jsonify({"items": [{"name": name, "images": count} for name, count in sizes.items()], "total": len(sizes)})
+    return {"items": [{"name": name, "images": count} for name, count in sizes.items()], "total": len(sizes)}

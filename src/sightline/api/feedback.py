@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response
 
 from ..storage import crud
 from ..storage.models import Verdict
 from .errors import ApiError, input_error
-from .lifecycle import categories_of, current_storage, feedback_json, image_json, missed_json
-from .lifecycle_schemas import DetectionFeedbackOut, FeedbackIn, ImageFeedbackIn, ImageOut, MissedIn, MissedOut
+from .lifecycle import categories_of, current_storage
 from .parsing import Blueprint
+from .schemas.feedback import DetectionFeedbackOut, FeedbackIn, ImageFeedbackIn, MissedIn, MissedOut
+from .schemas.images import ImageOut
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/v1", description="What users say about the predictions")
 
@@ -36,7 +37,7 @@ def _first_model(image) -> str | None:
 
 @bp.post("/images/<int:image_id>/feedback")
 @bp.arguments(ImageFeedbackIn())
-@bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record with the feedback")
+@bp.response(200, ImageOut, description="the photo's record with the feedback")
 @bp.errors(404, 422)
 def submit_feedback(body: dict, image_id: int):
     """Record feedback on several detections of a photo, add missed objects, optionally mark it reviewed.
@@ -87,12 +88,12 @@ def submit_feedback(body: dict, image_id: int):
         elif shown is not None:
             image.review_score_threshold = shown
     with current_storage().sessions() as session:
-        return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
+        return crud.get_image(session=session, image_id=image_id)
 
 
 @bp.put("/detections/<int:detection_id>/feedback")
 @bp.arguments(FeedbackIn())
-@bp.alt_response(200, schema=DetectionFeedbackOut, success=True, description="the recorded feedback")
+@bp.response(200, DetectionFeedbackOut, description="the recorded feedback")
 @bp.errors(404, 422)
 def set_feedback(body: dict, detection_id: int):
     """Record or replace the feedback on one detection."""
@@ -106,8 +107,7 @@ def set_feedback(body: dict, detection_id: int):
             box=_box(body),
             categories=categories_of(detection.prediction.model_name),
         )
-        record = {"detection_id": detection_id, **feedback_json(feedback)}
-    return jsonify(record)
+    return feedback
 
 
 @bp.delete("/detections/<int:detection_id>/feedback")
@@ -122,7 +122,7 @@ def clear_feedback(detection_id: int):
 
 @bp.post("/images/<int:image_id>/missed")
 @bp.arguments(MissedIn())
-@bp.alt_response(201, schema=MissedOut, success=True, description="the added object")
+@bp.response(201, MissedOut, description="the added object")
 @bp.errors(404, 422)
 def add_missed(body: dict, image_id: int):
     """Add an object the model did not find: a box the user drew and its label."""
@@ -135,8 +135,7 @@ def add_missed(body: dict, image_id: int):
             box=_box(body),
             categories=categories_of(_first_model(image)),
         )
-        record = missed_json(missed)
-    return jsonify(record), 201
+    return missed
 
 
 @bp.delete("/missed/<int:missed_id>")

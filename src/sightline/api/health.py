@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from .auth import require_metrics_key
 from .engine import current_engine
 from .errors import ApiError
 from .lifecycle import current_storage
 from .metrics import current_metrics
 from .parsing import Blueprint
-from .schemas import StatusOut
+from .schemas.health import StatusOut
 
 bp = Blueprint("health", __name__, description="Liveness, readiness and Prometheus metrics")
 
 
 @bp.get("/healthz")
-@bp.alt_response(200, schema=StatusOut, success=True, description="the process answers")
+@bp.response(200, StatusOut, description="the process answers")
 def healthz():
     """The process is alive."""
-    return jsonify({"status": "ok"})
+    return {"status": "ok"}
 
 
 @bp.get("/readyz")
-@bp.alt_response(200, schema=StatusOut, success=True, description="the default model is loaded")
+@bp.response(200, StatusOut, description="the default model is loaded")
 @bp.errors(503)
 def readyz():
     """The worker that answers has its default model loaded and can detect at full speed."""
@@ -35,7 +33,7 @@ def readyz():
             raise ApiError(503, "not_ready", f"the default model failed to load: {failure.summary}")
         engine.warm_up()
         raise ApiError(503, "not_ready", f"the default model {engine.default_model} is still loading")
-    return jsonify({"status": "ready", "model": engine.default_model})
+    return {"status": "ready", "model": engine.default_model}
 
 
 @bp.get("/metrics")

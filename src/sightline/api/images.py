@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from ..detection.images import load_photo
 from ..detection.options import DetectOptions
@@ -13,18 +13,11 @@ from .auth import admin_required
 from .detect import _file_bytes, _model_and_options
 from .engine import current_engine
 from .errors import ApiError
-from .lifecycle import (
-    current_storage,
-    image_json,
-    max_pixels,
-    mime_type,
-    prediction_json,
-    store_predictions,
-)
-from .lifecycle_schemas import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
+from .lifecycle import current_storage, max_pixels, mime_type, store_predictions
 from .memory import declared_pixels, pixel_budget
 from .parsing import Blueprint
-from .schemas import DetectQueryIn, ImageUploadIn
+from .schemas.detect import DetectQueryIn, ImageUploadIn
+from .schemas.images import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
 
 _FILE_CONTENT = {
     kind: {"schema": {"type": "string", "format": "binary"}}
@@ -36,26 +29,18 @@ bp = Blueprint("images", __name__, url_prefix="/api/v1", description="Stored pho
 
 @bp.get("/images")
 @bp.arguments(ImageListQueryIn(), location="query")
-@bp.alt_response(200, schema=ImagePageOut, success=True, description="a page of stored photos")
+@bp.response(200, ImagePageOut, description="a page of stored photos")
 @bp.errors(404)
 def list_images(query: dict):
     """Stored photos, newest first, a page at a time; filter by source or dataset, review state, label or model."""
     with current_storage().sessions() as session:
-        page = crud.list_images(session=session, **query)
-        return jsonify(
-            {
-                "items": [image_json(image, full=False) for image in page.items],
-                "total": page.total,
-                "page": page.page,
-                "per_page": page.per_page,
-            }
-        )
+        return crud.list_images(session=session, **query)
 
 
 @bp.post("/images")
 @bp.arguments(DetectQueryIn(), location="query")
 @bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
-@bp.alt_response(201, schema=ImageOut, success=True, description="the stored photo with its prediction")
+@bp.response(201, ImageOut, description="the stored photo with its prediction")
 @bp.errors(413, 415, 422, 503)
 def upload_image(params: dict, upload: dict):
     """Detect objects in a photo and store both (multipart field `image`); 201 with the stored record."""
@@ -67,17 +52,17 @@ def upload_image(params: dict, upload: dict):
         found = detector.detect(spec.name, [image], options)[0]
     image_id = store_predictions(spec, options, [(data, image, found)])[0]["image_id"]
     with current_storage().sessions() as session:
-        record = image_json(crud.get_image(session=session, image_id=image_id))
-    return jsonify(record), 201, {"Location": f"/api/v1/images/{image_id}"}
+        image = crud.get_image(session=session, image_id=image_id)
+    return image, {"Location": f"/api/v1/images/{image_id}"}
 
 
 @bp.get("/images/<int:image_id>")
-@bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record")
+@bp.response(200, ImageOut, description="the photo's record")
 @bp.errors(404)
 def get_image(image_id: int):
     """One stored photo with every prediction, each detection's feedback, and the objects users added."""
     with current_storage().sessions() as session:
-        return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
+        return crud.get_image(session=session, image_id=image_id)
 
 
 @bp.get("/images/<int:image_id>/file")
@@ -107,7 +92,7 @@ def get_image_file(image_id: int):
 
 @bp.put("/images/<int:image_id>/review")
 @bp.arguments(ReviewIn())
-@bp.alt_response(200, schema=ImageOut, success=True, description="the photo's record")
+@bp.response(200, ImageOut, description="the photo's record")
 @bp.errors(404)
 def set_review(body: dict, image_id: int):
     """Mark the photo reviewed (its confirmed boxes become ground truth) or unreviewed again."""
@@ -115,7 +100,7 @@ def set_review(body: dict, image_id: int):
         image = crud.get_image(session=session, image_id=image_id)
         crud.set_review_state(session=session, image=image, reviewed=body["reviewed"])
     with current_storage().sessions() as session:
-        return jsonify(image_json(crud.get_image(session=session, image_id=image_id)))
+        return crud.get_image(session=session, image_id=image_id)
 
 
 @bp.delete("/images/<int:image_id>")
@@ -133,7 +118,7 @@ def delete_image(image_id: int):
 
 @bp.post("/images/<int:image_id>/predictions")
 @bp.arguments(RerunIn())
-@bp.alt_response(201, schema=PredictionOut, success=True, description="the new prediction")
+@bp.response(201, PredictionOut, description="the new prediction")
 @bp.errors(404, 422, 503)
 def rerun(body: dict, image_id: int):
     """Run another model (or other parameters) on a stored photo; the new prediction is stored beside the others."""
@@ -160,5 +145,4 @@ def rerun(body: dict, image_id: int):
     prediction_id = store_predictions(spec, options, [(data, picture, found)])[0]["prediction_id"]
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
-        prediction = next(p for p in image.predictions if p.id == prediction_id)
-        return jsonify(prediction_json(prediction)), 201
+        return next(p for p in image.predictions if p.id == prediction_id)

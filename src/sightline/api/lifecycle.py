@@ -1,4 +1,4 @@
-"""The stored-data side of the service: storage, the evaluation worker and the JSON shapes of stored records.
+"""The stored-data side of the service: storage, the evaluation worker, and storing predictions.
 
 `init_app` opens the database (creating or upgrading its schema), repairs what a crash left
 half-done, starts the evaluation worker and restores the default model an admin chose.
@@ -18,7 +18,7 @@ from ..detection.options import DetectOptions
 from ..detection.registry import ModelSpec, UnknownModelError
 from ..evaluation.runs import EvaluationWorker
 from ..storage import crud
-from ..storage.models import Detection, Feedback, MissedObject, Prediction, StoredImage
+from ..storage.models import StoredImage
 from ..storage.service import Storage
 from .engine import Engine, current_engine
 from .inference import Detected
@@ -81,74 +81,8 @@ def mime_type(image: StoredImage) -> str:
     return _MIME_TYPES.get(image.format, "application/octet-stream")
 
 
-def _box(row) -> dict:
-    return {"x1": row.x1, "y1": row.y1, "x2": row.x2, "y2": row.y2}
-
-
-def feedback_json(feedback: Feedback | None) -> dict | None:
-    if feedback is None:
-        return None
-    box = feedback.corrected_box
-    return {
-        "verdict": feedback.verdict.value,
-        "label": feedback.corrected_label,
-        "box": dict(zip(("x1", "y1", "x2", "y2"), box, strict=True)) if box else None,
-        "updated_at": feedback.updated_at.isoformat(),
-    }
-
-
-def detection_json(detection: Detection) -> dict:
-    return {
-        "id": detection.id,
-        "label": detection.label,
-        "class_id": detection.class_id,
-        "score": round(detection.score, 4),
-        "box": _box(detection),
-        "feedback": feedback_json(detection.feedback),
-    }
-
-
-def prediction_json(prediction: Prediction, with_detections: bool = True) -> dict:
-    record = {
-        "id": prediction.id,
-        "model": {"name": prediction.model_name, "version": prediction.model_version},
-        "parameters": prediction.parameters,
-        "duration_ms": round(prediction.duration_ms, 2),
-        "created_at": prediction.created_at.isoformat(),
-    }
-    if with_detections:
-        record["detections"] = [detection_json(d) for d in prediction.detections]
-    return record
-
-
-def missed_json(missed: MissedObject) -> dict:
-    return {"id": missed.id, "label": missed.label, "class_id": missed.class_id, "box": _box(missed)}
-
-
-def image_json(image: StoredImage, full: bool = True) -> dict:
-    """An image's record; `full` adds its predictions with detections and feedback, and its missed objects."""
-    record = {
-        "id": image.id,
-        "sha256": image.sha256,
-        "width": image.width,
-        "height": image.height,
-        "format": image.format,
-        "byte_size": image.byte_size,
-        "uploaded_at": image.uploaded_at.isoformat(),
-        "review_state": image.review_state.value,
-        "reviewed_at": image.reviewed_at.isoformat() if image.reviewed_at else None,
-        "review_score_threshold": image.review_score_threshold,
-        "file_url": f"/api/v1/images/{image.id}/file",
-    }
-    if full:
-        record["predictions"] = [prediction_json(p) for p in image.predictions]
-        record["missed_objects"] = [missed_json(m) for m in image.missed_objects]
-    else:
-        record["models"] = sorted({p.model_name for p in image.predictions})
-    return record
-
-
 def options_json(options: DetectOptions) -> dict:
+    """The parameters a prediction is stored with (`PredictionOut.parameters`)."""
     return {
         "score_threshold": options.score_threshold,
         "iou_threshold": options.iou_threshold,

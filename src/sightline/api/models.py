@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from ..detection.registry import ModelSpec, UnknownModelError
 from ..storage import crud
 from .auth import admin_required
@@ -11,12 +9,13 @@ from .engine import current_engine
 from .errors import ApiError
 from .lifecycle import current_storage
 from .parsing import Blueprint
-from .schemas import DefaultModelIn, ModelOut, ModelPageOut
+from .schemas.models import DefaultModelIn, ModelOut, ModelPageOut
 
 bp = Blueprint("models", __name__, url_prefix="/api/v1", description="The models this server can use")
 
 
-def _model_json(spec: ModelSpec) -> dict:
+def _model(spec: ModelSpec) -> dict:
+    """The model as `ModelOut` sends it: its spec, and its state in this worker."""
     engine = current_engine()
     return {
         **spec.to_json(),
@@ -33,25 +32,25 @@ def _spec(name: str) -> ModelSpec:
 
 
 @bp.get("/models")
-@bp.alt_response(200, schema=ModelPageOut, success=True, description="every model, the default marked")
+@bp.response(200, ModelPageOut, description="every model, the default marked")
 def list_models():
     """List the models: classes, input size, licence, whether loaded, which is the default."""
-    items = [_model_json(spec) for spec in current_engine().registry.specs]
-    return jsonify({"items": items, "total": len(items)})
+    items = [_model(spec) for spec in current_engine().registry.specs]
+    return {"items": items, "total": len(items)}
 
 
 @bp.get("/models/default")
-@bp.alt_response(200, schema=ModelOut, success=True, description="the default model")
+@bp.response(200, ModelOut, description="the default model")
 def get_default_model():
     """The model used when a request names none."""
-    return jsonify(_model_json(_spec(current_engine().default_model)))
+    return _model(_spec(current_engine().default_model))
 
 
 @bp.put("/models/default")
 @admin_required
 @bp.arguments(DefaultModelIn())
 @bp.doc(security=[{"AdminKey": []}])
-@bp.alt_response(200, schema=ModelOut, success=True, description="the new default model")
+@bp.response(200, ModelOut, description="the new default model")
 @bp.errors(403)
 def set_default_model(choice: dict):
     """Change the default model without a restart (admin key needed).
@@ -65,12 +64,12 @@ def set_default_model(choice: dict):
         raise ApiError(400, "unknown_model", str(error)) from None
     with current_storage().writing() as (session, _):
         crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=choice["model"])
-    return jsonify(_model_json(_spec(choice["model"])))
+    return _model(_spec(choice["model"]))
 
 
 @bp.get("/models/<name>")
-@bp.alt_response(200, schema=ModelOut, success=True, description="the model")
+@bp.response(200, ModelOut, description="the model")
 @bp.errors(404)
 def get_model(name: str):
     """One model by name."""
-    return jsonify(_model_json(_spec(name)))
+    return _model(_spec(name))

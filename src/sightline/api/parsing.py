@@ -10,7 +10,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .errors import ApiError
-from .schemas import ErrorOut
+from .schemas.errors import ErrorOut
 
 
 def _describe(messages: object, prefix: str = "") -> list[str]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from ..storage.review_queue import QueueEntry, review_queue
-from .lifecycle import current_storage, image_json
-from .lifecycle_schemas import ReviewQueuePageOut, ReviewQueueQueryIn
+from .lifecycle import current_storage
 from .parsing import Blueprint
+from .schemas.review_queue import ReviewQueuePageOut, ReviewQueueQueryIn
 
 bp = Blueprint("review_queue", __name__, url_prefix="/api/v1", description="What to review next")
 
@@ -45,7 +43,7 @@ def _reasons(entry: QueueEntry, threshold: float, margin: float) -> list[dict]:
 
 @bp.get("/review-queue")
 @bp.arguments(ReviewQueueQueryIn(), location="query")
-@bp.alt_response(200, schema=ReviewQueuePageOut, success=True, description="a page of the queue")
+@bp.response(200, ReviewQueuePageOut, description="a page of the queue")
 def list_queue(query: dict):
     """Every kept photo (one with a prediction) in review order, a page at a time, with how many are reviewed.
 
@@ -56,21 +54,19 @@ def list_queue(query: dict):
     """
     with current_storage().sessions() as session:
         queue = review_queue(session=session, **query)
-        return jsonify(
+    return {
+        "items": [
             {
-                "items": [
-                    {
-                        "image": image_json(entry.image, full=False),
-                        "reasons": _reasons(entry, queue.score_threshold, queue.margin),
-                        "doubtful_boxes": entry.doubtful_boxes,
-                    }
-                    for entry in queue.items
-                ],
-                "total": queue.total,
-                "reviewed": queue.reviewed,
-                "page": queue.page,
-                "per_page": queue.per_page,
-                "score_threshold": queue.score_threshold,
-                "margin": queue.margin,
+                "image": entry.image,
+                "reasons": _reasons(entry, queue.score_threshold, queue.margin),
+                "doubtful_boxes": entry.doubtful_boxes,
             }
-        )
+            for entry in queue.items
+        ],
+        "total": queue.total,
+        "reviewed": queue.reviewed,
+        "page": queue.page,
+        "per_page": queue.per_page,
+        "score_threshold": queue.score_threshold,
+        "margin": queue.margin,
+    }

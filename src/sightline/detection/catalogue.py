@@ -106,7 +106,7 @@ def add_model(models_dir: Path, models_file: Path, source: Path, photo: Image.Im
     spec = file_model_spec(name, entry, models_file)
     detector = build_detector(spec)  # ModelLoadError says what is wrong
     started = time.perf_counter()
-    (detections,) = detector.detect([photo.convert("RGB")], DetectOptions(score_threshold=0.3))
+    (detections,) = detector.detect([photo.convert("RGB")], DetectOptions())
     seconds = time.perf_counter() - started
 
     document = _read(models_file)

@@ -10,7 +10,13 @@ class OptionError(ValueError):
     """A detection parameter outside its allowed range; the message names it."""
 
 
-MAX_DETECTIONS_LIMIT = 1000
+# The one statement of each parameter's default and range: the API's schemas (and so its OpenAPI
+# document, which the page's types are generated from) and the command line take them from here.
+SCORE_THRESHOLD = 0.3
+IOU_THRESHOLD = 0.5
+MAX_DETECTIONS = 100
+THRESHOLD_RANGE = (0.0, 1.0)
+MAX_DETECTIONS_RANGE = (1, 1000)
 
 
 @dataclass(frozen=True)
@@ -21,21 +27,23 @@ class DetectOptions:
     tta_flip: test-time augmentation: also run the photo mirrored left to right and fuse both passes.
     """
 
-    score_threshold: float = 0.3
-    iou_threshold: float = 0.5
+    score_threshold: float = SCORE_THRESHOLD
+    iou_threshold: float = IOU_THRESHOLD
     class_ids: frozenset[int] | None = None
-    max_detections: int = 100
+    max_detections: int = MAX_DETECTIONS
     agnostic_nms: bool = False
     tta_flip: bool = False
 
     def __post_init__(self) -> None:
+        low, high = THRESHOLD_RANGE
         for name in ("score_threshold", "iou_threshold"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-                raise OptionError(f"{name} must be a number between 0 and 1, got {value!r}")
-        if not isinstance(self.max_detections, int) or not 1 <= self.max_detections <= MAX_DETECTIONS_LIMIT:
+            if not isinstance(value, int | float) or not low <= value <= high:
+                raise OptionError(f"{name} must be a number between {low:g} and {high:g}, got {value!r}")
+        fewest, most = MAX_DETECTIONS_RANGE
+        if not isinstance(self.max_detections, int) or not fewest <= self.max_detections <= most:
             raise OptionError(
-                f"max_detections must be an integer between 1 and {MAX_DETECTIONS_LIMIT}, got {self.max_detections!r}"
+                f"max_detections must be an integer between {fewest} and {most}, got {self.max_detections!r}"
             )
         for name in ("agnostic_nms", "tta_flip"):
             if not isinstance(getattr(self, name), bool):

@@ -24,7 +24,7 @@ from ..storage.service import Storage
 from .datasets import LabelledImage, load_dataset
 from .footprint import model_memory_mb
 from .metrics import SUMMARY_KEYS, AveragePrecision
-from .provenance import lopsided_warning, provenance, source_counts
+from .provenance import provenance, source_counts
 
 log = logging.getLogger(__name__)
 
@@ -248,50 +248,3 @@ def format_comparison(results: Sequence[EvaluationResult | ModelScore]) -> str:
             cells.append((text + ("*" if row["best"] == name and len(names) > 1 else " ")).rjust(width))
         lines.append(row["metric"].ljust(12) + "".join(cells))
     return "\n".join(lines)
-
-
-def evaluation_to_json(evaluation: Evaluation, detail: bool = True) -> dict:
-    """An evaluation's status, progress and, once done, per-model results and the side-by-side comparison.
-
-    detail: each model's precision-recall curves and photo errors too (a list of evaluations leaves them out).
-    """
-    return {
-        "id": evaluation.id,
-        "dataset": evaluation.dataset,
-        "models": list(evaluation.models),
-        "status": evaluation.status.value,
-        "progress": {"done": evaluation.progress_done, "total": evaluation.progress_total},
-        "error": evaluation.error,
-        "created_at": evaluation.created_at.isoformat(),
-        "finished_at": evaluation.finished_at.isoformat() if evaluation.finished_at else None,
-        "results": [
-            {
-                "model": result.model_name,
-                "model_version": result.model_version,
-                "images": result.image_count,
-                "latency_ms": round(result.latency_ms, 2),
-                "latency_p50_ms": _rounded(result.metrics.get("latency_p50_ms"), 2),
-                "memory_mb": _rounded(result.metrics.get("memory_mb"), 1),
-                "metrics": {key: result.metrics.get(key) for key in SUMMARY_KEYS},
-                "per_class": result.metrics.get("per_class", {}),
-                # Evaluations stored before curves were measured have none of these.
-                "operating_point": result.metrics.get("operating_point"),
-                "provenance": result.metrics.get("provenance"),
-                **(
-                    {"curves": result.metrics.get("curves"), "photo_errors": result.metrics.get("photo_errors")}
-                    if detail
-                    else {}
-                ),
-            }
-            for result in evaluation.results
-        ],
-        "comparison": comparison(evaluation.results),
-        "provenance_warning": lopsided_warning(
-            {r.model_name: r.metrics["provenance"] for r in evaluation.results if r.metrics.get("provenance")}
-        ),
-        "recommended_model": evaluation.recommended_model,
-    }
-
-
-def _rounded(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)

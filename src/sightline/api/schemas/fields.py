@@ -1,0 +1,55 @@
+"""Fields the resource schemas share: boxes, rounded numbers, values derived from a record, names without NUL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+from marshmallow import Schema, fields, missing
+
+BOX_KEYS = ("x1", "y1", "x2", "y2")
+_Field = TypeVar("_Field", bound=fields.Field)
+
+
+class BoxIn(Schema):
+    x1 = fields.Float(required=True)
+    y1 = fields.Float(required=True)
+    x2 = fields.Float(required=True)
+    y2 = fields.Float(required=True)
+
+
+class BoxOut(BoxIn):
+    """The same box, sent; a schema of its own so that the page's types keep the two apart."""
+
+
+class Box(fields.Nested):
+    """A stored box, held as an (x1, y1, x2, y2) tuple, sent and documented as a `BoxOut` object."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(BoxOut, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else dict(zip(BOX_KEYS, value, strict=True))
+
+
+class Rounded(fields.Float):
+    """A float sent rounded to `decimals` places."""
+
+    def __init__(self, decimals: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.decimals = decimals
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else round(float(value), self.decimals)
+
+
+def derived(field: _Field, value: Callable[[Any], Any]) -> _Field:
+    """`field`, documented and formatted as it is, holding `value(record)` instead of one of its attributes."""
+    field.get_value = lambda obj, attr, accessor=None, default=missing: value(obj)
+    return field
+
+
+def value_of(enum: type[Enum], **kwargs) -> fields.Enum:
+    """A member of `enum`, sent and documented as its string value."""
+    return fields.Enum(enum, by_value=True, metadata={"type": "string"}, **kwargs)

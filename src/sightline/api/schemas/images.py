@@ -1,0 +1,110 @@
+"""/api/v1/images: stored photos, their predictions with each detection's feedback, and the objects users added."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ...detection.options import IOU_THRESHOLD, MAX_DETECTIONS, MAX_DETECTIONS_RANGE, SCORE_THRESHOLD, THRESHOLD_RANGE
+from ...storage.crud import IMAGE_SOURCES, MAX_PAGE, MAX_PAGE_SIZE
+from ...storage.models import ReviewState
+from .feedback import FeedbackOut, MissedOut
+from .fields import Box, Rounded, derived, value_of
+from .models import ModelRefOut
+from .pages import page_of
+
+
+class ImageListQueryIn(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE))
+    reviewed = fields.Boolean(metadata={"description": "only reviewed (true) or unreviewed (false) photos"})
+    label = fields.String(metadata={"description": "photos where a model or a user named this class"})
+    model = fields.String(metadata={"description": "photos with a prediction by this model"})
+    source = fields.String(
+        validate=validate.OneOf(IMAGE_SOURCES),
+        metadata={
+            "description": "where the photos come from: `uploads`, those sent to the API (they have a prediction; "
+            "a dataset photo also uploaded is one), or `datasets`, those in an imported dataset; "
+            "all stored photos when absent"
+        },
+    )
+    dataset = fields.String(
+        metadata={
+            "description": "photos of the imported dataset of this name, as GET /api/v1/datasets lists it "
+            "(`reviewed` is none: use reviewed=true); 404 if there is none"
+        }
+    )
+
+
+class ReviewIn(Schema):
+    reviewed = fields.Boolean(load_default=True)
+
+
+class RerunIn(Schema):
+    model = fields.String(required=True, metadata={"description": "the model to run on the stored photo"})
+    score_threshold = fields.Float(load_default=SCORE_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
+    iou_threshold = fields.Float(load_default=IOU_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
+    max_detections = fields.Integer(load_default=MAX_DETECTIONS, validate=validate.Range(*MAX_DETECTIONS_RANGE))
+
+
+class StoredDetectionOut(Schema):
+    """A stored `Detection` row with its feedback."""
+
+    id = fields.Integer(required=True, metadata={"description": "what feedback refers to"})
+    label = fields.String(required=True)
+    class_id = fields.Integer(required=True)
+    score = Rounded(4, required=True)
+    box = Box(required=True)
+    feedback = fields.Nested(FeedbackOut, required=True, allow_none=True)
+
+
+class PredictionOut(Schema):
+    """A `Prediction` row with its detections."""
+
+    id = fields.Integer(required=True)
+    model = derived(
+        fields.Nested(ModelRefOut, required=True),
+        lambda prediction: {"name": prediction.model_name, "version": prediction.model_version},
+    )
+    parameters = fields.Dict(required=True, metadata={"description": "the detection parameters used"})
+    duration_ms = Rounded(2, required=True)
+    created_at = fields.DateTime(required=True)
+    detections = fields.List(fields.Nested(StoredDetectionOut), required=True)
+
+
+class ImageSummaryOut(Schema):
+    """A `StoredImage` row, with the names of the models that made a prediction on it."""
+
+    id = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    format = fields.String(required=True)
+    byte_size = fields.Integer(required=True)
+    uploaded_at = fields.DateTime(required=True)
+    review_state = value_of(ReviewState, required=True)
+    reviewed_at = fields.DateTime(required=True, allow_none=True)
+    review_score_threshold = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the lowest score shown to the reviewer when the review was saved; null if not told"},
+    )
+    file_url = derived(fields.String(required=True), lambda image: f"/api/v1/images/{image.id}/file")
+    models = derived(
+        fields.List(fields.String(), metadata={"description": "models that made a prediction on it"}),
+        lambda image: sorted({prediction.model_name for prediction in image.predictions}),
+    )
+
+
+class ImageOut(ImageSummaryOut):
+    """A `StoredImage` row with every prediction, and the objects users added."""
+
+    class Meta:
+        exclude = ("models",)
+
+    predictions = fields.List(fields.Nested(PredictionOut), required=True, metadata={"description": "oldest first"})
+    missed_objects = fields.List(fields.Nested(MissedOut), required=True)
+
+
+ImagePageOut = page_of(
+    ImageSummaryOut, "ImagePageOut", page=fields.Integer(required=True), per_page=fields.Integer(required=True)
+)
