@@ -11,7 +11,7 @@ from sightline.detection.categories import COCO_80
 from sightline.detection.detections import Detections
 from sightline.detection.images import load_image
 from sightline.detection.options import DetectOptions
-from test_api_lifecycle import ADMIN, make_lifecycle_app, upload, wait_for  # noqa: F401  (a fixture)
+from test_api_lifecycle import ADMIN, upload, wait_for
 from test_ensemble import overlapping_label_pairs
 
 
@@ -119,7 +119,7 @@ def test_a_served_ensemble_request_counts_each_members_pass(server, photos):
     assert passes("nanodet+centernet") - before["nanodet+centernet"] == 1
 
 
-def test_the_ensemble_is_evaluated_beside_nanodet_and_promoted_like_any_model(make_lifecycle_app, photos):  # noqa: F811
+def test_the_ensemble_is_evaluated_beside_nanodet_and_promoted_like_any_model(make_lifecycle_app, photos):
     client = make_lifecycle_app().test_client()
     for name in ("dog", "horses"):
         stored = upload(client, photos[name])
