@@ -13,6 +13,7 @@ from PIL import Image
 from api_fixtures import ADMIN_KEY
 from sightline.detection.images import load_image
 from sightline.evaluation import coco
+from sightline.evaluation.dataset_checks import CheckedImage
 from sightline.evaluation.datasets import load_dataset
 from sightline.storage.service import Storage
 
@@ -357,7 +358,7 @@ def test_listing_by_source_and_dataset(lifecycle_client, photos, database_url, t
     imported = []
     for name in ("dog", "horses"):
         with Image.open(io.BytesIO(photos[name])) as picture:
-            imported.append(coco.CocoImage(f"{name}.jpg", photos[name], picture.width, picture.height))
+            imported.append(CheckedImage(f"{name}.jpg", photos[name], picture.width, picture.height))
     storage = Storage.open(database_url, tmp_path / "images")
     with storage.writing() as (session, files):
         dog, horses = (

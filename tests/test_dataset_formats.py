@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sightline.evaluation import formats
-from sightline.evaluation.coco import DatasetError
+from sightline.evaluation.dataset_checks import DatasetError
 from sightline.evaluation.datasets import load_dataset
 from sightline.storage.service import Storage
 from test_cli_datasets import run_cli  # noqa: F401  (a fixture)

@@ -18,6 +18,7 @@ from sightline.detection.categories import COCO_80
 from sightline.detection.detections import Detections
 from sightline.detection.images import load_image
 from sightline.evaluation import coco
+from sightline.evaluation.dataset_checks import DatasetError
 from sightline.evaluation.datasets import load_dataset
 from sightline.evaluation.metrics import SUMMARY_KEYS, mean_average_precision
 from sightline.evaluation.runs import (
@@ -361,7 +362,7 @@ def test_a_bad_import_names_the_problem_and_stores_nothing(
     annotations = tmp_path / "annotations.json"
     annotations.write_text(replacement if replacement is not None else json.dumps(document))
 
-    with pytest.raises(coco.DatasetError, match=message):
+    with pytest.raises(DatasetError, match=message):
         coco.read_coco(annotations, images_dir, MAX_PIXELS)
 
     assert files_in(storage.images) == before
@@ -372,7 +373,7 @@ def test_a_bad_import_names_the_problem_and_stores_nothing(
 
 def test_an_import_under_a_taken_name_changes_nothing(storage: Storage, samples_dir: Path) -> None:
     import_samples(storage, samples_dir)
-    with pytest.raises(coco.DatasetError, match="a dataset named 'samples' already exists"):
+    with pytest.raises(DatasetError, match="a dataset named 'samples' already exists"):
         import_samples(storage, samples_dir)
     with storage.sessions() as session:
         assert session.scalar(select(func.count(DatasetBox.id))) == 36

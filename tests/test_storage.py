@@ -9,6 +9,7 @@ import os
 import time
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from database_fixtures import IMAGE_STORES
 from sightline.detection.categories import COCO_80
+from sightline.detection.detections import Detections
 from sightline.storage import crud
 from sightline.storage.database import upgrade_database
 from sightline.storage.files import ImageStore, StagedImage
@@ -58,6 +60,17 @@ def count(storage: Storage, model: type) -> int:
 
 
 on_both_image_stores = pytest.mark.parametrize("images_url", IMAGE_STORES, indirect=True)
+
+
+def detections_of(prediction: Prediction) -> Detections:
+    """A stored prediction's boxes as the `Detections` value the model returned."""
+    rows = prediction.detections
+    return Detections(
+        boxes=np.array([row.box for row in rows], dtype=np.float32).reshape(-1, 4),
+        scores=np.array([row.score for row in rows], dtype=np.float32),
+        class_ids=np.array([row.class_id for row in rows], dtype=np.int64),
+        labels=tuple(row.label for row in rows),
+    )
 
 
 def files_in(store: ImageStore) -> list[str]:
@@ -110,7 +123,7 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(storage: Storage) -
         image = crud.get_image(session=session, image_id=first)
         assert (image.width, image.height, image.format, image.byte_size) == (64, 48, "JPEG", len(data))
         assert [d.label for d in image.predictions[0].detections] == ["dog", "cat"]
-        stored = crud.prediction_detections(image.predictions[0])
+        stored = detections_of(image.predictions[0])
     assert storage.images.read(image.sha256) == data
     assert files_in(storage.images) == [image.sha256]
     assert stored.labels == ("dog", "cat") and stored.boxes[0].tolist() == [1, 2, 30, 40]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .config import Settings, source_checkout
@@ -166,7 +166,7 @@ def _add_cost_command(commands: argparse._SubParsersAction) -> None:
     estimate.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def _cost(args: argparse.Namespace) -> None:
+def _cost(args: argparse.Namespace, settings: Settings) -> None:
     from . import cost
 
     chosen = {
@@ -317,24 +317,23 @@ def _detect(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
-def _weights_fetch(settings: Settings) -> None:
+def _weights_fetch(args: argparse.Namespace, settings: Settings) -> None:
     from .detection.weights import fetch_weights
 
     for path in fetch_weights(settings.models_dir, log=lambda line: print(line, file=sys.stderr)):
         print(path)
 
 
-def _open_storage(settings: Settings):
+def _open_storage(settings: Settings, repair: bool = True):
     from .storage.service import Storage
 
-    return Storage.open(settings.database_url, settings.images_dir, settings.images_url)
+    return Storage.open(settings.database_url, settings.images_dir, settings.images_url, repair=repair)
 
 
 def _storage(args: argparse.Namespace, settings: Settings) -> int:
     from .storage.reconcile import check_store, reconcile_store
-    from .storage.service import Storage
 
-    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url, repair=False)
+    storage = _open_storage(settings, repair=False)
     try:
         if args.storage_command == "reconcile":
             for line in reconcile_store(storage, adopt=args.adopt):
@@ -445,39 +444,29 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = _settings(args)
-        if args.command == "models":
-            _models(args, settings)
-            return 0
-        if args.command == "detect":
-            return _detect(args, settings)
-        if args.command == "weights":
-            _weights_fetch(settings)
-            return 0
-        if args.command == "dataset":
-            _dataset(args, settings)
-            return 0
-        if args.command == "eval":
-            return _eval(args, settings)
-        if args.command == "storage":
-            return _storage(args, settings)
-        if args.command == "serve":
-            _serve(args, settings)
-            return 0
-        if args.command == "cost":
-            _cost(args)
-            return 0
+        return _COMMANDS[args.command](args, _settings(args)) or 0
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # every expected failure has a readable message; show just that
         print(f"sightline: error: {_describe(error)}", file=sys.stderr)
         return 1
-    return 0
 
 
 def _describe(error: Exception) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
+
+# Each command: (parsed arguments, settings) -> exit status (None: 0).
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int | None]] = {
+    "models": _models,
+    "detect": _detect,
+    "weights": _weights_fetch,
+    "dataset": _dataset,
+    "eval": _eval,
+    "storage": _storage,
+    "serve": _serve,
+    "cost": _cost,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

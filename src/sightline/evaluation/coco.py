@@ -12,46 +12,30 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..detection.categories import COCO_80
-from ..detection.images import ImageError, load_image
 from ..storage import crud
 from ..storage.files import ImageStore
 from ..storage.models import Dataset, DatasetBox, DatasetImage
 from ..storage.transaction import FileChanges
 from .atomic_folder import atomic_folder, safe_member_path
+from .dataset_checks import (
+    CheckedImage,
+    DatasetError,
+    check_image_file,
+    coco_class_id,
+    read_document,
+    refuse_unknown_classes,
+    require_image_files,
+)
 from .datasets import LabelledImage
 
 ANNOTATIONS_FILE = "annotations.json"
 IMAGES_FOLDER = "images"
-# How many problems of one kind an error message lists before it just counts them.
-_LISTED = 5
-
-
-class DatasetError(ValueError):
-    """A COCO file or its images cannot be imported; the message names the problem and where it is."""
-
-
-# Pascal VOC's names of the classes COCO names differently (VOC's other 14 are COCO's names too).
-_VOC_NAMES = {
-    "aeroplane": "airplane",
-    "diningtable": "dining table",
-    "motorbike": "motorcycle",
-    "pottedplant": "potted plant",
-    "sofa": "couch",
-    "tvmonitor": "tv",
-}
-
-
-def coco_label(name: str) -> str | None:
-    """The COCO class a YOLO or VOC dataset's class name means (VOC's own spellings too); None if none."""
-    name = _VOC_NAMES.get(name, name)
-    return name if name in COCO_80 else None
 
 
 def category_names(images: Sequence[LabelledImage]) -> list[str]:
@@ -60,18 +44,6 @@ def category_names(images: Sequence[LabelledImage]) -> list[str]:
     for image in images:
         names += [label for label in image.truth.labels if label not in names]
     return names
-
-
-def check_image_file(path: Path, file_name: str, max_pixels: int) -> CocoImage:
-    """The image file at `path`, read and decoded to check it, as dataset image `file_name` with no boxes yet."""
-    try:
-        data = path.read_bytes()
-        picture = load_image(data, max_pixels)
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: no such image file") from None
-    except ImageError as error:
-        raise DatasetError(f"{path}: {error}") from None
-    return CocoImage(file_name, data, picture.width, picture.height)
 
 
 def to_coco(images: Sequence[LabelledImage], description: str = "Sightline dataset") -> dict:
@@ -118,25 +90,6 @@ def export_dataset(images: Sequence[LabelledImage], store: ImageStore, directory
     return Path(directory) / ANNOTATIONS_FILE
 
 
-@dataclass
-class CocoImage:
-    """One image of a checked COCO file: its bytes, upright size, and boxes (xyxy, COCO_80 ids, crowd flags)."""
-
-    file_name: str
-    data: bytes
-    width: int
-    height: int
-    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
-    class_ids: list[int] = field(default_factory=list)
-    crowd: list[bool] = field(default_factory=list)
-
-
-def listing(items: Sequence[str]) -> str:
-    """The first few items, comma-separated, and how many more there are."""
-    shown = ", ".join(items[:_LISTED])
-    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
-
-
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise DatasetError(message)
@@ -146,16 +99,11 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list[CocoImage]:
+def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list[CheckedImage]:
     """Parse and check a COCO detection file and its images; raises DatasetError naming the first problem."""
     annotations_path, images_dir = Path(annotations_path), Path(images_dir)
     where = annotations_path.name
-    try:
-        document = json.loads(annotations_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DatasetError(f"{annotations_path}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DatasetError(f"{where} is not valid JSON: {error}") from None
+    document = read_document(annotations_path, json.loads, "JSON", (json.JSONDecodeError,))
     _require(
         isinstance(document, dict), f"{where}: the top level must be an object with images, annotations, categories"
     )
@@ -195,7 +143,7 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
     boxes: dict[int, list[tuple[tuple[float, float, float, float], int, bool]]] = {
         image_id: [] for image_id in declared
     }
-    unknown_labels: list[str] = []
+    unknown: set[str] = set()
     for number, annotation in enumerate(document["annotations"]):
         label = f"annotation {annotation.get('id', number) if isinstance(annotation, dict) else number}"
         _require(isinstance(annotation, dict), f"{where}: annotations[{number}] must be an object")
@@ -216,9 +164,8 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
             category_id in category_names,
             f"{where}: {label} has category_id {category_id!r}, which is not in 'categories'",
         )
-        name = category_names[category_id]
-        if name not in COCO_80:
-            unknown_labels.append(name)
+        class_id = coco_class_id(category_names[category_id], unknown, voc_names=False)
+        if class_id is None:
             continue
         x, y, w, h = (float(v) for v in bbox)
         _require(
@@ -229,42 +176,22 @@ def read_coco(annotations_path: Path, images_dir: Path, max_pixels: int) -> list
             f"{where}: {label} on {image['file_name']}: box [{x:g}, {y:g}, {w:g}, {h:g}] lies outside the "
             f"{image['width']}x{image['height']} image",
         )
-        boxes[image["id"]].append(((x, y, x + w, y + h), COCO_80.index(name), crowd == 1))
-    if unknown_labels:
-        unique = sorted(set(unknown_labels))
-        raise DatasetError(
-            f"{where}: unknown categor{'y' if len(unique) == 1 else 'ies'} {listing([repr(n) for n in unique])}; Sightline's models know the 80 COCO classes"
-        )
-
-    missing = [entry["file_name"] for entry in declared.values() if not (images_dir / entry["file_name"]).is_file()]
-    _require(
-        not missing,
-        f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {listing(missing)}",
-    )
+        boxes[image["id"]].append(((x, y, x + w, y + h), class_id, crowd == 1))
+    refuse_unknown_classes(unknown, where, ("category", "categories"))
+    require_image_files([entry["file_name"] for entry in declared.values()], images_dir)
 
     checked = []
     for image_id, entry in declared.items():
-        path = images_dir / entry["file_name"]
-        data = path.read_bytes()
-        try:
-            picture = load_image(data, max_pixels)
-        except ImageError as error:
-            raise DatasetError(f"{path}: {error}") from None
-        _require(
-            picture.size == (entry["width"], entry["height"]),
-            f"{path} is {picture.width}x{picture.height} but {where} says {entry['width']}x{entry['height']}",
-        )
-        found = CocoImage(entry["file_name"], data, picture.width, picture.height)
+        size = (entry["width"], entry["height"])
+        found = check_image_file(images_dir / entry["file_name"], entry["file_name"], max_pixels, (size, where))
         for box, class_id, crowd in boxes[image_id]:
-            found.boxes.append(box)
-            found.class_ids.append(class_id)
-            found.crowd.append(crowd)
+            found.add_box(box, class_id, crowd)
         checked.append(found)
     return checked
 
 
-def import_dataset(*, session: Session, files: FileChanges, name: str, images: Sequence[CocoImage]) -> Dataset:
-    """Store checked COCO images as dataset `name` (photos already stored are reused, not copied)."""
+def import_dataset(*, session: Session, files: FileChanges, name: str, images: Sequence[CheckedImage]) -> Dataset:
+    """Store checked images (of any format) as dataset `name` (photos already stored are reused, not copied)."""
     _require(bool(name.strip()) and len(name) <= 100, "a dataset name needs 1 to 100 characters")
     _require(name != "reviewed", "'reviewed' is the name of the reviewed uploads; choose another dataset name")
     _require(

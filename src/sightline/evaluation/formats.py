@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..storage.files import ImageStore
 from . import coco, voc, yolo
-from .coco import CocoImage, DatasetError
+from .dataset_checks import CheckedImage, DatasetError
 from .datasets import LabelledImage
 
 FORMATS = ("coco", "yolo", "voc")
@@ -26,7 +26,9 @@ def guess_format(source: Path) -> str:
     raise DatasetError(f"{source}: not a COCO .json file, a YOLO data.yaml or a VOC folder; say which with --format")
 
 
-def read_dataset(source: Path, images_dir: Path | None, max_pixels: int, format: str | None = None) -> list[CocoImage]:
+def read_dataset(
+    source: Path, images_dir: Path | None, max_pixels: int, format: str | None = None
+) -> list[CheckedImage]:
     """Parse and check a dataset in any of FORMATS (guessed from SOURCE when not given); stores nothing."""
     format = format or guess_format(source)
     if format == "coco":

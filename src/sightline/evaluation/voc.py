@@ -16,10 +16,16 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..detection.categories import COCO_80
 from ..storage.files import ImageStore
 from .atomic_folder import atomic_folder, safe_member_path
-from .coco import CocoImage, DatasetError, check_image_file, coco_label, listing
+from .dataset_checks import (
+    CheckedImage,
+    DatasetError,
+    check_image_file,
+    coco_class_id,
+    refuse_unknown_classes,
+    require_image_files,
+)
 from .datasets import LabelledImage
 
 ANNOTATIONS_FOLDER = "Annotations"
@@ -58,7 +64,7 @@ def _annotation(image: LabelledImage) -> ElementTree.Element:
     return root
 
 
-def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[CocoImage]:
+def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[CheckedImage]:
     """Parse and check a VOC folder (Annotations/ and JPEGImages/) or a folder of XML files and the images'
     folder; raises DatasetError naming the first problem."""
     source = Path(source)
@@ -73,19 +79,11 @@ def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[Coc
         raise DatasetError(f"{annotations_dir}: no .xml annotation files")
 
     parsed = [(path, _parse(path, annotations_dir)) for path in files]
-    missing = [name for _, (name, _, _) in parsed if not (images_dir / name).is_file()]
-    if missing:
-        raise DatasetError(
-            f"{len(missing)} image file{'s' if len(missing) > 1 else ''} missing from {images_dir}: {listing(missing)}"
-        )
+    require_image_files([name for _, (name, _, _) in parsed], images_dir)
     checked, unknown = [], set()
     for path, (name, size, objects) in parsed:
         where = str(path.relative_to(annotations_dir))
-        found = check_image_file(images_dir / name, name, max_pixels)
-        if size is not None and size != (found.width, found.height):
-            raise DatasetError(
-                f"{images_dir / name} is {found.width}x{found.height} but {where} says {size[0]}x{size[1]}"
-            )
+        found = check_image_file(images_dir / name, name, max_pixels, (size, where) if size else None)
         for number, (label, (xmin, ymin, xmax, ymax), difficult) in enumerate(objects, start=1):
             box = (max(xmin - 1, 0.0), max(ymin - 1, 0.0), xmax, ymax)
             if not (xmin >= 0 and ymin >= 0 and box[0] < xmax <= found.width and box[1] < ymax <= found.height):
@@ -93,18 +91,11 @@ def read_voc(source: Path, images_dir: Path | None, max_pixels: int) -> list[Coc
                     f"{where}: object {number} ({label}): box ({xmin:g}, {ymin:g}) - ({xmax:g}, {ymax:g}) is empty or "
                     f"lies outside the {found.width}x{found.height} image (VOC numbers pixels from 1)"
                 )
-            if coco_label(label) is None:
-                unknown.add(label)
-                continue
-            found.boxes.append(box)
-            found.class_ids.append(COCO_80.index(coco_label(label)))
-            found.crowd.append(difficult)
+            class_id = coco_class_id(label, unknown)
+            if class_id is not None:
+                found.add_box(box, class_id, difficult)
         checked.append(found)
-    if unknown:
-        raise DatasetError(
-            f"unknown class{'es' if len(unknown) > 1 else ''} {listing([repr(n) for n in sorted(unknown)])}; "
-            "Sightline's models know the 80 COCO classes (and VOC's 20 names)"
-        )
+    refuse_unknown_classes(unknown, known="the 80 COCO classes (and VOC's 20 names)")
     return checked
 
 

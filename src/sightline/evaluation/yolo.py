@@ -14,10 +14,19 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..detection.categories import COCO_80
 from ..storage.files import ImageStore
 from .atomic_folder import atomic_folder, safe_member_path
-from .coco import CocoImage, DatasetError, category_names, check_image_file, coco_label, listing
+from .coco import category_names
+from .dataset_checks import (
+    CheckedImage,
+    DatasetError,
+    check_image_file,
+    coco_class_id,
+    listing,
+    plural,
+    read_document,
+    refuse_unknown_classes,
+)
 from .datasets import LabelledImage
 
 DATA_FILE = "data.yaml"
@@ -53,7 +62,7 @@ def export_yolo(images: Sequence[LabelledImage], store: ImageStore, directory: P
     return Path(directory) / DATA_FILE
 
 
-def read_yolo(data_file: Path, max_pixels: int) -> list[CocoImage]:
+def read_yolo(data_file: Path, max_pixels: int) -> list[CheckedImage]:
     """Parse and check a YOLO data.yaml, its images and labels; raises DatasetError naming the first problem."""
     import yaml
 
@@ -61,12 +70,7 @@ def read_yolo(data_file: Path, max_pixels: int) -> list[CocoImage]:
     if data_file.is_dir():
         data_file = data_file / DATA_FILE
     where = data_file.name
-    try:
-        document = yaml.safe_load(data_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DatasetError(f"{data_file}: no such file") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise DatasetError(f"{where} is not valid YAML: {' '.join(str(error).split())}") from None
+    document = read_document(data_file, yaml.safe_load, "YAML", (yaml.YAMLError,))
     if not isinstance(document, dict):
         raise DatasetError(f"{where}: the top level must be a mapping with 'names' and 'train' or 'val'")
     names = _names(document.get("names"), where)
@@ -91,23 +95,14 @@ def read_yolo(data_file: Path, max_pixels: int) -> list[CocoImage]:
                 if not line.strip():
                     continue
                 box, name = _box(line, names, f"{label_file.relative_to(root)} line {number}", found)
-                if coco_label(name) is None:
-                    unknown.add(name)
-                    continue
-                found.boxes.append(box)
-                found.class_ids.append(COCO_80.index(coco_label(name)))
-                found.crowd.append(crowd)
+                class_id = coco_class_id(name, unknown)
+                if class_id is not None:
+                    found.add_box(box, class_id, crowd)
         checked.append(found)
     orphans = _labels_without_images(root, images)
     if orphans:
-        raise DatasetError(
-            f"{len(orphans)} label file{'s' if len(orphans) > 1 else ''} with no image: {listing(orphans)}"
-        )
-    if unknown:
-        raise DatasetError(
-            f"{where}: unknown class{'es' if len(unknown) > 1 else ''} {listing([repr(n) for n in sorted(unknown)])}; "
-            "Sightline's models know the 80 COCO classes"
-        )
+        raise DatasetError(f"{len(orphans)} label {plural(len(orphans), 'file')} with no image: {listing(orphans)}")
+    refuse_unknown_classes(unknown, where)
     return checked
 
 
@@ -171,7 +166,7 @@ def _labels_without_images(root: Path, images: dict[Path, Path]) -> list[str]:
     return orphans
 
 
-def _box(line: str, names: dict[int, str], where: str, image: CocoImage) -> tuple[tuple[float, ...], str]:
+def _box(line: str, names: dict[int, str], where: str, image: CheckedImage) -> tuple[tuple[float, ...], str]:
     values = line.split()
     if len(values) != 5:
         raise DatasetError(

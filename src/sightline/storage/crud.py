@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import numpy as np
 from PIL import Image
 from sqlalchemy import Select, and_, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -258,17 +257,6 @@ def add_prediction(
     session.add(prediction)
     session.flush()
     return prediction
-
-
-def prediction_detections(prediction: Prediction) -> Detections:
-    """The stored boxes as the `Detections` value the model returned."""
-    rows = prediction.detections
-    return Detections(
-        boxes=np.array([row.box for row in rows], dtype=np.float32).reshape(-1, 4),
-        scores=np.array([row.score for row in rows], dtype=np.float32),
-        class_ids=np.array([row.class_id for row in rows], dtype=np.int64),
-        labels=tuple(row.label for row in rows),
-    )
 
 
 # Feedback
