@@ -28,10 +28,12 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from sightline.config import Settings
 from sightline.detection.images import load_image
 from sightline.detection.registry import ModelRegistry
 from sightline.evaluation import coco
 from sightline.evaluation.runs import EVALUATION_OPTIONS, create_evaluation, run_evaluation
+from sightline.service import DetectionService
 from sightline.storage.service import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,9 +109,10 @@ def main() -> None:
         for detector in (registry.get(model) for model in models):  # load and warm up
             detector.detect([load_image(SAMPLES / "dog.jpg")] * 1, EVALUATION_OPTIONS)
         before = time_models(storage, registry, models, hashes)
-        evaluation = create_evaluation(storage, registry, models, name)
+        service = DetectionService(Settings(models_dir=MODELS_DIR, max_pixels=MAX_PIXELS), registry=registry)
+        evaluation = create_evaluation(storage, service, models, name)
         started, started_cpu = time.perf_counter(), time.process_time()
-        finished = run_evaluation(storage, registry, evaluation.id, MAX_PIXELS)
+        finished = run_evaluation(storage, service, evaluation.id)
         evaluation_s, evaluation_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
         after = time_models(storage, registry, models, hashes)
         storage.close()

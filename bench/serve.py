@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
-# The same OpenMP setting as `sightline serve` (see src/sightline/api/server.py), so that both sides
+# The same OpenMP setting as `sightline serve` (see src/sightline/server/serve.py), so that both sides
 # run the model alike and the difference is the serving alone. Read when PyTorch is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 PHOTOS = ("dog.jpg", "person.jpg", "horses.jpg", "astronaut.jpg", "coffee.jpg", "chelsea.jpg", "rocket.jpg")

@@ -39,6 +39,15 @@ def registry(models_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def detection_service(models_dir: Path, registry):
+    """The detection service as the command line makes it (no database), around the shared registry."""
+    from sightline.config import Settings
+    from sightline.service import DetectionService
+
+    return DetectionService(Settings(models_dir=models_dir), registry=registry)
+
+
+@pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
 

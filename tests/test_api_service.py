@@ -12,6 +12,14 @@ def detect(client, photo: bytes, query: str = "", headers: dict | None = None):
     return client.post(f"/api/v1/detect{query}", data=photo, content_type="image/jpeg", headers=headers or {})
 
 
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of the sample `name` with these labels in a Prometheus exposition."""
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{key}="{value}"' in line for key, value in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name} {labels} in /metrics")
+
+
 def wait_ready(client, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while (response := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
@@ -42,9 +50,9 @@ def test_ready_means_every_path_of_a_request_has_run_once(make_app, tmp_path, ph
 
     assert wait_ready(client).status_code == 200
 
-    engine = app.extensions["sightline.engine"]
-    assert engine.warmed["nanodet"] == ["all cores", "one core"]
-    assert engine.registry.is_loaded("nanodet") and not engine.registry.is_loaded("centernet")
+    service = app.extensions["sightline.detection"]
+    assert service.warmed["nanodet"] == ["all cores", "one core"]
+    assert service.registry.is_loaded("nanodet") and not service.registry.is_loaded("centernet")
     first = detect(client, photos["dog"])
     assert first.status_code == 200 and first.get_json()["detections"]
 
@@ -71,19 +79,13 @@ def test_metrics_count_requests_by_route_model_and_status(make_app, photos):
 
     text = client.get("/metrics").get_data(as_text=True)
 
-    def sample(name: str, **labels: str) -> float:
-        for line in text.splitlines():
-            if line.startswith(name + "{") and all(f'{key}="{value}"' in line for key, value in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-        raise AssertionError(f"no {name} {labels} in /metrics")
-
     route = "/api/v1/detect"
-    assert sample("sightline_http_requests_total", route=route, model="nanodet", status="200") == 1
-    assert sample("sightline_http_requests_total", route=route, model="centernet", status="200") == 1
-    assert sample("sightline_http_request_duration_seconds_count", route=route, status="400") == 1
-    assert sample("sightline_http_errors_total", route=route, status="400", code="bad_parameter") == 1
-    assert sample("sightline_inference_duration_seconds_count", model="nanodet") >= 1
-    assert sample("sightline_inference_duration_seconds_count", model="centernet") >= 1
+    assert metric(text, "sightline_http_requests_total", route=route, model="nanodet", status="200") == 1
+    assert metric(text, "sightline_http_requests_total", route=route, model="centernet", status="200") == 1
+    assert metric(text, "sightline_http_request_duration_seconds_count", route=route, status="400") == 1
+    assert metric(text, "sightline_http_errors_total", route=route, status="400", code="bad_parameter") == 1
+    assert metric(text, "sightline_inference_duration_seconds_count", model="nanodet") >= 1
+    assert metric(text, "sightline_inference_duration_seconds_count", model="centernet") >= 1
 
 
 def test_a_request_id_is_echoed_or_made(client):
@@ -123,8 +125,8 @@ def test_an_unexpected_failure_is_a_500_with_a_generic_message_and_a_logged_trac
 ):
     app = make_app()
     client = app.test_client()
-    detector = app.extensions["sightline.engine"].detector
-    monkeypatch.setattr(detector, "detect", lambda *args: 1 / 0)
+    service = app.extensions["sightline.detection"]
+    monkeypatch.setattr(service, "detect", lambda *args: 1 / 0)
 
     failed = detect(client, photos["dog"], headers={"X-Request-ID": "boom-1"})
     monkeypatch.undo()

@@ -154,14 +154,14 @@ def test_map_agrees_with_cocoeval_run_directly(sample_annotations: dict, nanodet
 
 
 def test_an_imported_crowd_region_is_ignored_as_cocoeval_ignores_it(
-    storage: Storage, registry, samples_dir: Path, crowd_annotations: Path, nanodet_on_samples: dict, tmp_path
+    storage: Storage, detection_service, samples_dir: Path, crowd_annotations: Path, nanodet_on_samples: dict, tmp_path
 ) -> None:
     import_coco(storage, crowd_annotations, samples_dir, "crowded")
     with storage.sessions() as session:
         dataset = load_dataset(session=session, name="crowded")
         assert sorted(session.scalars(select(DatasetBox.label).where(DatasetBox.crowd))) == ["chair", "horse"]
 
-    [score] = score_models(dataset, storage.images.read, registry, ["nanodet"], MAX_PIXELS)
+    [score] = score_models(dataset, storage.images.read, detection_service, ["nanodet"])
 
     assert_agrees_with(score.metrics, cocoeval(json.loads(crowd_annotations.read_text()), nanodet_on_samples, tmp_path))
     # The same boxes taken as single objects score differently: the crowd flags are what COCOeval agrees with.
@@ -407,12 +407,12 @@ def test_the_comparison_sets_cost_beside_accuracy_lower_being_better() -> None:
 
 
 def test_the_built_in_ensemble_beats_nanodet_on_the_samples_at_a_cost_the_evaluation_shows(
-    storage: Storage, registry, samples_dir: Path
+    storage: Storage, detection_service, samples_dir: Path
 ) -> None:
     import_samples(storage, samples_dir)
-    evaluation = create_evaluation(storage, registry, ["nanodet", "nanodet+centernet"], "samples")
+    evaluation = create_evaluation(storage, detection_service, ["nanodet", "nanodet+centernet"], "samples")
 
-    finished = run_evaluation(storage, registry, evaluation.id, MAX_PIXELS)
+    finished = run_evaluation(storage, detection_service, evaluation.id)
 
     assert finished.status == EvaluationStatus.DONE, finished.error
     nanodet, fused = (EvaluationOut().dump(finished)["results"][i] for i in (0, 1))
@@ -424,7 +424,7 @@ def test_the_built_in_ensemble_beats_nanodet_on_the_samples_at_a_cost_the_evalua
 
 
 def test_evaluation_run_stores_results_for_every_model(
-    storage: Storage, registry, samples_dir: Path, sample_annotations: dict, tmp_path
+    storage: Storage, detection_service, samples_dir: Path, sample_annotations: dict, tmp_path
 ) -> None:
     # Two photos keep the test quick; the numbers themselves are checked against COCOeval above.
     kept = [entry for entry in sample_annotations["images"] if entry["file_name"] in ("dog.jpg", "horses.jpg")]
@@ -432,12 +432,12 @@ def test_evaluation_run_stores_results_for_every_model(
     subset["annotations"] = [a for a in subset["annotations"] if a["image_id"] in {e["id"] for e in kept}]
     (tmp_path / "two.json").write_text(json.dumps(subset))
     import_coco(storage, tmp_path / "two.json", samples_dir, "two")
-    evaluation = create_evaluation(storage, registry, ["nanodet", "centernet"], "two")
+    evaluation = create_evaluation(storage, detection_service, ["nanodet", "centernet"], "two")
     assert (evaluation.status, evaluation.progress_total) == (EvaluationStatus.QUEUED, 2)
     with pytest.raises(EvaluationBusyError, match=f"evaluation {evaluation.id} is still queued"):
-        create_evaluation(storage, registry, ["nanodet"], "two")
+        create_evaluation(storage, detection_service, ["nanodet"], "two")
 
-    finished = run_evaluation(storage, registry, evaluation.id, MAX_PIXELS)
+    finished = run_evaluation(storage, detection_service, evaluation.id)
 
     assert finished.status == EvaluationStatus.DONE and finished.progress_done == 2
     results = {result.model_name: result for result in finished.results}
@@ -448,17 +448,17 @@ def test_evaluation_run_stores_results_for_every_model(
     assert finished.recommended_model == recommend(finished.results)
 
 
-def test_evaluation_refuses_bad_requests(storage: Storage, registry) -> None:
+def test_evaluation_refuses_bad_requests(storage: Storage, detection_service) -> None:
     from sightline.detection.registry import UnknownModelError
 
     with pytest.raises(UnknownModelError, match="unknown model 'yolo'"):
-        create_evaluation(storage, registry, ["nanodet", "yolo"], "reviewed")
+        create_evaluation(storage, detection_service, ["nanodet", "yolo"], "reviewed")
     with pytest.raises(EvaluationError, match="dataset 'reviewed' has no images"):
-        create_evaluation(storage, registry, ["nanodet"], "reviewed")
+        create_evaluation(storage, detection_service, ["nanodet"], "reviewed")
     with pytest.raises(crud.NotFoundError, match="no dataset named 'nope'"):
-        create_evaluation(storage, registry, ["nanodet"], "nope")
+        create_evaluation(storage, detection_service, ["nanodet"], "nope")
     with pytest.raises(EvaluationError, match="at least one model"):
-        create_evaluation(storage, registry, [" "], "reviewed")
+        create_evaluation(storage, detection_service, [" "], "reviewed")
 
 
 def test_an_evaluation_cut_off_by_a_restart_is_reported_failed(database_url: str, tmp_path) -> None:

@@ -16,7 +16,7 @@ from sightline.evaluation.metrics import mean_average_precision
 from sightline.evaluation.runs import EVALUATION_OPTIONS, ModelScore, comparison, format_comparison, score_models
 from sightline.storage.service import Storage
 from test_detections import make_detections
-from test_evaluation import MAX_PIXELS, cocoeval, import_samples, truths_of
+from test_evaluation import cocoeval, import_samples, truths_of
 
 MODELS = ("nanodet", "centernet")
 
@@ -167,13 +167,13 @@ def test_a_perfect_model_operates_at_its_lowest_score_with_no_errors() -> None:
     ]
 
 
-def test_photo_errors_name_the_stored_photo(storage: Storage, registry, samples_dir: Path) -> None:
+def test_photo_errors_name_the_stored_photo(storage: Storage, detection_service, samples_dir: Path) -> None:
     import_samples(storage, samples_dir)
     from sightline.evaluation.datasets import load_dataset
 
     with storage.sessions() as session:
         dataset = load_dataset(session=session, name="samples")
-    [score] = score_models(dataset, storage.images.read, registry, ["nanodet"], MAX_PIXELS)
+    [score] = score_models(dataset, storage.images.read, detection_service, ["nanodet"])
     by_id = {image.image_id: image for image in dataset}
     assert score.metrics["photo_errors"]
     for errors in score.metrics["photo_errors"]:

@@ -13,7 +13,7 @@ import pytest
 from sightline.detection.images import load_image
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelRegistry
-from sightline.detection.sharing import PassTracker
+from sightline.server.core_sharing import PassTracker
 
 
 def _hold(lock_file: Path, what: str, started, release) -> None:

@@ -195,7 +195,7 @@ def _cost(args: argparse.Namespace, settings: Settings) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import dataclasses
 
-    from .api.server import serve
+    from .server.serve import serve
 
     chosen = {name: getattr(args, name) for name in ("host", "port", "workers") if getattr(args, name) is not None}
     # Opened once before any worker starts, so that a wrong database or photo store stops the start
@@ -261,14 +261,13 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _detect(args: argparse.Namespace, settings: Settings) -> int:
-    from .detection.detections import Detections
     from .detection.drawing import draw_detections
-    from .detection.images import ImageError, load_image
+    from .detection.images import ImageError, Photo, load_image
     from .detection.options import DetectOptions, parse_classes
-    from .detection.registry import ModelRegistry
+    from .service import DetectionService
 
-    registry = ModelRegistry.from_settings(settings)
-    spec = registry.spec(args.model or registry.default)
+    service = DetectionService(settings)
+    spec = service.spec(args.model)
     options = DetectOptions(
         score_threshold=args.score_threshold,
         iou_threshold=args.iou_threshold,
@@ -280,7 +279,6 @@ def _detect(args: argparse.Namespace, settings: Settings) -> int:
     draw_dir = args.draw if args.draw and len(args.images) > 1 else None
     if draw_dir:
         draw_dir.mkdir(parents=True, exist_ok=True)
-    detector = registry.get(spec.name)
     failures = 0
     for path in args.images:
         try:
@@ -293,7 +291,7 @@ def _detect(args: argparse.Namespace, settings: Settings) -> int:
             print(f"sightline: error: {path}: {error}", file=sys.stderr)
             failures += 1
             continue
-        detections: Detections = detector.detect([image], options)[0]
+        detections = service.detect_photos(spec, [Photo.from_image(image)], options)[0].detections
         if args.json:
             record = {
                 "image": str(path),
@@ -395,19 +393,19 @@ def _dataset(args: argparse.Namespace, settings: Settings) -> None:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from .api.schemas.evaluations import EvaluationOut
-    from .detection.registry import ModelRegistry
     from .evaluation.runs import create_evaluation, format_comparison, run_evaluation
+    from .service import DetectionService
     from .storage.models import EvaluationStatus
 
-    registry = ModelRegistry.from_settings(settings)
     storage = _open_storage(settings)
     try:
-        evaluation = create_evaluation(storage, registry, args.models.split(","), args.dataset)
+        service = DetectionService(settings, storage=storage)
+        evaluation = create_evaluation(storage, service, args.models.split(","), args.dataset)
 
         def progress(done: int, total: int) -> None:
             print(f"\revaluating: {done}/{total} images", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-        evaluation = run_evaluation(storage, registry, evaluation.id, settings.max_pixels, progress)
+        evaluation = run_evaluation(storage, service, evaluation.id, progress)
     finally:
         storage.close()
     if evaluation.status != EvaluationStatus.DONE:

@@ -25,7 +25,7 @@ class Settings:
     models_file: Path | None = None  # default: models_dir/models.toml
     default_model: str = "nanodet"
     max_pixels: int = 50_000_000  # larger images are refused from their header, before decoding
-    # Decoded pixels one worker holds at once (see api/memory.py); photos beyond it wait up to
+    # Decoded pixels one worker holds at once (see server/memory.py); photos beyond it wait up to
     # decode_wait seconds, then get 503 with Retry-After.
     decode_pixels: int = 50_000_000
     decode_wait: int = 30
@@ -35,14 +35,14 @@ class Settings:
     images_dir: Path | None = None  # default: data_dir/images (stored photos, named by sha256)
     images_url: str = ""  # s3://bucket/optional/prefix: stored photos go to that bucket instead of images_dir
     store_images: bool = False  # keep every uploaded photo and its prediction, not only those sent with store=true
-    # The HTTP service (`sightline serve`); see `api/server.py` for how workers and threads were chosen.
+    # The HTTP service (`sightline serve`); see `server/serve.py` for how workers and threads were chosen.
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 0  # worker processes, each with its own models; 0: one per core
     threads: int = 8  # requests one worker takes at once; they queue for its model
     max_body_bytes: int = 20_000_000
     max_batch_images: int = 16  # photos in one batch request
-    # Slow clients (see `api/worker.py`): a request's headers, then its body, must arrive within these
+    # Slow clients (see `server/worker.py`): a request's headers, then its body, must arrive within these
     # seconds or it is answered 408; requests still arriving may hold this many bytes per worker at once.
     header_timeout: int = 10
     body_timeout: int = 60

@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from flask_cors import CORS
     from flask_smorest import Api
 
+    from ..service import DetectionService
+    from ..storage.service import Storage
     from . import (
         auth,
         detect,
@@ -46,9 +48,6 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         stats,
         web,
     )
-    from .engine import Engine
-    from .engine import init_app as init_engine
-    from .memory import PixelBudget
     from .metrics import Metrics
     from .schemas.errors import ErrorOut
 
@@ -88,7 +87,6 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         },
     )
     app.extensions["sightline.settings"] = settings
-    app.extensions["sightline.pixel_budget"] = PixelBudget(settings.decode_pixels, settings.decode_wait)
 
     logging.init_app(app)  # first: every later hook and handler has the request id and start time
     auth.init_app(app)
@@ -96,9 +94,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     headers.init_app(app)
     metrics = Metrics()
     metrics.init_app(app)
-    engine = Engine(settings, on_pass=metrics.observe_pass)
-    init_engine(app, engine)
-    lifecycle.init_app(app, settings, engine)
+    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url)
+    service = DetectionService(settings, storage=storage, on_pass=metrics.observe_pass)
+    service.init_app(app)
+    lifecycle.init_app(app, storage, service)
 
     api = _Api(app)
     for resource in (detect, models, health, images, feedback, review_queue, evaluations, stats):
@@ -112,5 +111,5 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             allow_headers=["Content-Type", auth.API_KEY_HEADER, auth.ADMIN_KEY_HEADER, logging.REQUEST_ID_HEADER],
             expose_headers=[logging.REQUEST_ID_HEADER],
         )
-    engine.warm_up()
+    service.warm_up()
     return app

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 
 from flask import current_app, g, request
 
-from ..detection.images import ImageError, Photo, load_photo
 from ..detection.options import DetectOptions, OptionError, parse_classes
 from ..detection.registry import ModelSpec, UnknownModelError
-from .engine import current_engine
+from ..service import DetectionResult, DetectionService, current_service
 from .errors import ApiError
-from .inference import Detected
-from .lifecycle import store_predictions
-from .memory import declared_pixels, pixel_budget
 from .parsing import Blueprint
 from .schemas.detect import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
 
@@ -82,9 +77,9 @@ def detect_batch(params: dict, upload: dict):
 
 
 def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
-    engine = current_engine()
+    service = current_service()
     try:
-        spec = _model_spec(engine.registry, params.get("model") or engine.default_model)
+        spec = _model_spec(service, params.get("model") or service.default_model)
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
     g.model = spec.name
@@ -94,7 +89,7 @@ def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
         raise ApiError(400, "unknown_class", str(error)) from None
     threshold = params.get("score_threshold")
     if threshold is None:
-        threshold = engine.score_thresholds.get(spec.name)
+        threshold = service.score_threshold(spec.name)
     if threshold is None:
         threshold = DetectOptions.score_threshold
     options = DetectOptions(
@@ -108,15 +103,15 @@ def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
     return spec, options
 
 
-def _model_spec(registry, name: str) -> ModelSpec:
+def _model_spec(service: DetectionService, name: str) -> ModelSpec:
     try:
-        return registry.spec(name)
+        return service.spec(name)
     except UnknownModelError:
         # `?model=nanodet+centernet` typed into a query string arrives as "nanodet centernet" ('+'
         # means a space there): when no model has that name, take the '+' that was meant.
         if " " not in name:
             raise
-        return registry.spec(name.replace(" ", "+"))
+        return service.spec(name.replace(" ", "+"))
 
 
 def _not_an_upload() -> ApiError:
@@ -147,62 +142,21 @@ def _wants_storing(params: dict) -> bool:
 
 
 def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
-    max_pixels = current_app.extensions["sightline.settings"].max_pixels
-    budget = pixel_budget()
-    engine = current_engine()
-    images: list[Photo] = []
-    found: list[Detected] = []
-    decode_ms: list[float] = []
-    with engine.busy():
-        # Photos are decoded only as large as the model needs; sizes and boxes stay the original's.
-        decode_size = engine.detector.decode_size(spec.name)
-        # A batch goes through in groups whose declared pixels fit the worker's budget together.
-        for group in _groups(uploads, budget.limit):
-            with budget.hold(sum(pixels for _, _, pixels in group)):
-                decoded = []
-                for position, data, _ in group:
-                    started = time.perf_counter()
-                    try:
-                        decoded.append(load_photo(data, max_pixels, decode_size))
-                    except ImageError as error:
-                        if len(uploads) == 1:
-                            raise
-                        raise ImageError(error.reason, f"photo {position}: {error}") from error
-                    decode_ms.append((time.perf_counter() - started) * 1000)
-                found += engine.detector.detect(spec.name, decoded, options)
-                images += decoded
+    found = current_service().detect(spec, uploads, options, store)
     g.detection_count = sum(len(result.detections) for result in found)
-    stored = store_predictions(spec, options, list(zip(uploads, images, found, strict=True))) if store else None
     total_ms = (time.perf_counter() - g.started) * 1000
-    results = [
-        _result(spec, image, result, decode, total_ms)
-        for image, result, decode in zip(images, found, decode_ms, strict=True)
-    ]
-    if stored:
-        for result, ids in zip(results, stored, strict=True):
-            result["stored"] = ids
-    return results
+    return [_result(spec, result, total_ms) for result in found]
 
 
-def _groups(uploads: list[bytes], pixel_limit: int) -> Iterator[list[tuple[int, bytes, int]]]:
-    """Consecutive (position, data, declared pixels) runs whose pixels fit `pixel_limit` together."""
-    group: list[tuple[int, bytes, int]] = []
-    for position, data in enumerate(uploads, start=1):
-        pixels = declared_pixels(data)
-        if group and sum(held for _, _, held in group) + pixels > pixel_limit:
-            yield group
-            group = []
-        group.append((position, data, pixels))
-    if group:
-        yield group
-
-
-def _result(spec: ModelSpec, image: Photo, found: Detected, decode_ms: float, total_ms: float) -> dict:
+def _result(spec: ModelSpec, found: DetectionResult, total_ms: float) -> dict:
     """One photo's result, as `DetectOut` sends it."""
-    return {
+    record = {
         "id": uuid.uuid4().hex,
         "model": spec,
-        "image": image,
+        "image": found.photo,
         "detections": found.detections,
-        "timing_ms": {"decode": decode_ms, "inference": found.inference_ms, "total": total_ms},
+        "timing_ms": {"decode": found.decode_ms, "inference": found.inference_ms, "total": total_ms},
     }
+    if found.stored:
+        record["stored"] = found.stored
+    return record

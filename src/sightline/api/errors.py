@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..detection.images import ImageError
 from ..detection.registry import ModelLoadError
+from ..server.memory import ServerBusyError
 from ..storage import crud
 from ..storage.files import ImageStoreError
 from ..storage.service import DatabaseUnavailableError
@@ -96,6 +97,10 @@ def _model_load_error(error: ModelLoadError) -> Response:
     return error_response(503, "model_unavailable", error.summary)
 
 
+def _server_busy(error: ServerBusyError) -> Response:
+    return _api_error(ApiError(503, "server_busy", str(error), retry_after=error.retry_after))
+
+
 def _image_store_error(error: ImageStoreError) -> Response:
     # A bucket that is gone or a role without access is no bug and not the client's doing: the service is
     # unavailable until the operator fixes it. The detail names the bucket: it goes to the log, not to clients.
@@ -152,6 +157,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ImageError, _image_error)
     app.register_error_handler(ModelLoadError, _model_load_error)
+    app.register_error_handler(ServerBusyError, _server_busy)
     app.register_error_handler(ImageStoreError, _image_store_error)
     # Storage refusals raised in any view; a view catches them only to add context to the message.
     app.register_error_handler(crud.NotFoundError, lambda error: _api_error(not_found(error)))

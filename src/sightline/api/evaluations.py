@@ -7,10 +7,10 @@ from flask import jsonify
 from ..detection.registry import UnknownModelError
 from ..evaluation.datasets import dataset_sizes
 from ..evaluation.runs import EvaluationBusyError, EvaluationError, create_evaluation
+from ..service import current_service
 from ..storage import crud
 from ..storage.models import EvaluationStatus
 from .auth import admin_required
-from .engine import current_engine
 from .errors import ApiError, not_found
 from .lifecycle import current_storage, current_worker
 from .parsing import Blueprint
@@ -40,9 +40,8 @@ def _load(session, evaluation_id: int):
 def start_evaluation(body: dict):
     """Start evaluating models on a dataset ("reviewed" by default); 202, then follow GET for progress and results."""
     storage = current_storage()
-    engine = current_engine()
     try:
-        evaluation = create_evaluation(storage, engine.registry, body["models"], body["dataset"])
+        evaluation = create_evaluation(storage, current_service(), body["models"], body["dataset"])
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
     except crud.NotFoundError as error:
@@ -89,7 +88,6 @@ def promote(body: dict, evaluation_id: int):
     With `use_operating_point`, detection requests with this model that give no `score_threshold`
     then keep the boxes scoring at least the model's operating point in this evaluation.
     """
-    engine = current_engine()
     with current_storage().writing() as (session, _):
         evaluation = _load(session, evaluation_id)
         if evaluation.status != EvaluationStatus.DONE:
@@ -104,14 +102,10 @@ def promote(body: dict, evaluation_id: int):
             if point is None:
                 raise ApiError(409, "no_operating_point", f"model {name!r} found nothing in evaluation {evaluation_id}")
             threshold = point["score_threshold"]
-        try:
-            engine.set_default_model(name)
-        except UnknownModelError as error:
-            raise ApiError(400, "unknown_model", str(error)) from None
-        crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=name)
-        if threshold is not None:
-            engine.score_thresholds.set(name, threshold)
-            crud.set_setting(session=session, key=crud.SCORE_THRESHOLD_KEY_PREFIX + name, value=repr(threshold))
+    try:
+        current_service().set_default_model(name, threshold)
+    except UnknownModelError as error:
+        raise ApiError(400, "unknown_model", str(error)) from None
     return {"default_model": name, "evaluation_id": evaluation_id, "score_threshold": threshold}
 
 

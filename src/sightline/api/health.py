@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..service import current_service
 from .auth import require_metrics_key
-from .engine import current_engine
 from .errors import ApiError
 from .lifecycle import current_storage
 from .metrics import current_metrics
@@ -26,14 +26,14 @@ def healthz():
 def readyz():
     """The worker that answers has its default model loaded and can detect at full speed."""
     current_storage().check_available()  # a database gone under the server: 503 database_unavailable
-    engine = current_engine()
-    if not engine.is_ready():
-        failure = engine.registry.load_error(engine.default_model)
+    service = current_service()
+    if not service.is_ready():
+        failure = service.registry.load_error(service.default_model)
         if failure is not None:
             raise ApiError(503, "not_ready", f"the default model failed to load: {failure.summary}")
-        engine.warm_up()
-        raise ApiError(503, "not_ready", f"the default model {engine.default_model} is still loading")
-    return {"status": "ready", "model": engine.default_model}
+        service.warm_up()
+        raise ApiError(503, "not_ready", f"the default model {service.default_model} is still loading")
+    return {"status": "ready", "model": service.default_model}
 
 
 @bp.get("/metrics")

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 
-from ..detection.images import load_photo
 from ..detection.options import DetectOptions
 from ..detection.registry import UnknownModelError
+from ..service import current_service
 from ..storage import crud
 from ..storage.files import ImageNotFoundError
 from .auth import admin_required
 from .detect import _file_bytes, _model_and_options
-from .engine import current_engine
 from .errors import ApiError
-from .lifecycle import current_storage, max_pixels, mime_type, store_predictions
-from .memory import declared_pixels, pixel_budget
+from .lifecycle import current_storage, mime_type
 from .parsing import Blueprint
 from .schemas.detect import DetectQueryIn, ImageUploadIn
 from .schemas.images import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
@@ -46,11 +44,9 @@ def upload_image(params: dict, upload: dict):
     """Detect objects in a photo and store both (multipart field `image`); 201 with the stored record."""
     spec, options = _model_and_options(params)
     data = _file_bytes(upload.get("image"))
-    detector = current_engine().detector
-    with pixel_budget().hold(declared_pixels(data)):
-        image = load_photo(data, max_pixels(), detector.decode_size(spec.name))
-        found = detector.detect(spec.name, [image], options)[0]
-    image_id = store_predictions(spec, options, [(data, image, found)])[0]["image_id"]
+    [found] = current_service().detect(spec, [data], options, store=True)
+    g.detection_count = len(found.detections)
+    image_id = found.stored["image_id"]
     with current_storage().sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
     return image, {"Location": f"/api/v1/images/{image_id}"}
@@ -123,26 +119,28 @@ def delete_image(image_id: int):
 def rerun(body: dict, image_id: int):
     """Run another model (or other parameters) on a stored photo; the new prediction is stored beside the others."""
     storage = current_storage()
-    engine = current_engine()
+    service = current_service()
     try:
-        spec = engine.registry.spec(body["model"])
+        spec = service.spec(body["model"])
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
+    g.model = spec.name
     try:
         options = DetectOptions(
             score_threshold=body["score_threshold"],
             iou_threshold=body["iou_threshold"],
             max_detections=body["max_detections"],
+            agnostic_nms=body["agnostic_nms"],
+            tta_flip=body["tta_flip"],
         )
     except ValueError as error:
         raise ApiError(400, "bad_parameter", str(error)) from None
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
     data = storage.images.read(image.sha256)
-    with pixel_budget().hold(declared_pixels(data)):
-        picture = load_photo(data, max_pixels(), engine.detector.decode_size(spec.name))
-        found = engine.detector.detect(spec.name, [picture], options)[0]
-    prediction_id = store_predictions(spec, options, [(data, picture, found)])[0]["prediction_id"]
+    [found] = service.detect(spec, [data], options, store=True)
+    g.detection_count = len(found.detections)
+    prediction_id = found.stored["prediction_id"]
     with storage.sessions() as session:
         image = crud.get_image(session=session, image_id=image_id)
         return next(p for p in image.predictions if p.id == prediction_id)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from ..detection.registry import ModelSpec, UnknownModelError
-from ..storage import crud
+from ..service import current_service
 from .auth import admin_required
-from .engine import current_engine
 from .errors import ApiError
-from .lifecycle import current_storage
 from .parsing import Blueprint
 from .schemas.models import DefaultModelIn, ModelOut, ModelPageOut
 
@@ -16,17 +14,17 @@ bp = Blueprint("models", __name__, url_prefix="/api/v1", description="The models
 
 def _model(spec: ModelSpec) -> dict:
     """The model as `ModelOut` sends it: its spec, and its state in this worker."""
-    engine = current_engine()
+    service = current_service()
     return {
         **spec.to_json(),
-        "loaded": engine.registry.is_loaded(spec.name),
-        "default": spec.name == engine.default_model,
+        "loaded": service.registry.is_loaded(spec.name),
+        "default": spec.name == service.default_model,
     }
 
 
 def _spec(name: str) -> ModelSpec:
     try:
-        return current_engine().registry.spec(name)
+        return current_service().spec(name)
     except UnknownModelError as error:
         raise ApiError(404, "unknown_model", str(error)) from None
 
@@ -35,7 +33,7 @@ def _spec(name: str) -> ModelSpec:
 @bp.response(200, ModelPageOut, description="every model, the default marked")
 def list_models():
     """List the models: classes, input size, licence, whether loaded, which is the default."""
-    items = [_model(spec) for spec in current_engine().registry.specs]
+    items = [_model(spec) for spec in current_service().registry.specs]
     return {"items": items, "total": len(items)}
 
 
@@ -43,7 +41,7 @@ def list_models():
 @bp.response(200, ModelOut, description="the default model")
 def get_default_model():
     """The model used when a request names none."""
-    return _model(_spec(current_engine().default_model))
+    return _model(_spec(current_service().default_model))
 
 
 @bp.put("/models/default")
@@ -59,11 +57,9 @@ def set_default_model(choice: dict):
     in the database, so it outlives a restart, like a model promoted after an evaluation.
     """
     try:
-        current_engine().set_default_model(choice["model"])
+        current_service().set_default_model(choice["model"])
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
-    with current_storage().writing() as (session, _):
-        crud.set_setting(session=session, key=crud.DEFAULT_MODEL_KEY, value=choice["model"])
     return _model(_spec(choice["model"]))
 
 

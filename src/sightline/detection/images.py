@@ -120,16 +120,7 @@ def load_photo(
             raise ImageError("undecodable", "the image has no pixels")
         try:
             image.seek(0)
-            orientation = image.getexif().get(0x0112, 1)
-            upright = (height, width) if orientation in _SWAPS_AXES else (width, height)
-            least = decode_size(*upright) if decode_size else None
-            if least is not None and orientation in _SWAPS_AXES:
-                least = (least[1], least[0])  # in the stored pixels' orientation
-            region = (0.0, 0.0, float(width), float(height))
-            if least is not None and image.format in ("JPEG", "MPO"):
-                drafted = image.draft(None, least)
-                if drafted is not None:
-                    region = drafted[1]
+            orientation, upright, least, region = _draft(image, decode_size)
             image.load()
             image = to_rgb(image)
             if least is not None and image.size == (width, height):
@@ -144,6 +135,43 @@ def load_photo(
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError("undecodable", f"the image data is truncated or corrupt ({error})") from error
     return Photo(image, *upright, region)
+
+
+def decoded_pixels(data: bytes, decode_size: DecodeSize | None = None) -> int:
+    """The most pixels `load_photo(data, decode_size=decode_size)` holds decoded at once, read from the
+    file's header before any pixel is decoded: a JPEG's reduced decode, any other format's full size
+    (it is reduced after decoding). 0 if the header cannot be read (decoding then refuses the file
+    with the right message)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            full = image.width * image.height
+            image.seek(0)
+            _draft(image, decode_size)
+            return min(full, image.width * image.height)
+    except Exception:  # any failure is reported by the decoder itself, with its message
+        return 0
+
+
+def _draft(
+    image: Image.Image, decode_size: DecodeSize | None
+) -> tuple[int, tuple[int, int], tuple[int, int] | None, tuple[float, float, float, float]]:
+    """Set an opened, not yet decoded photo up for its reduced decode (JPEG: libjpeg's DCT scaling).
+
+    Returns its EXIF orientation, upright size, the least decoded size in the stored pixels'
+    orientation (None: full size) and the region of the decoded picture that is the whole photo.
+    """
+    width, height = image.size
+    orientation = image.getexif().get(0x0112, 1)
+    upright = (height, width) if orientation in _SWAPS_AXES else (width, height)
+    least = decode_size(*upright) if decode_size else None
+    if least is not None and orientation in _SWAPS_AXES:
+        least = (least[1], least[0])  # in the stored pixels' orientation
+    region = (0.0, 0.0, float(width), float(height))
+    if least is not None and image.format in ("JPEG", "MPO"):
+        drafted = image.draft(None, least)
+        if drafted is not None:
+            region = drafted[1]
+    return orientation, upright, least, region
 
 
 def _transposed_region(

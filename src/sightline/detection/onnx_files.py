@@ -17,8 +17,7 @@ from .categories import COCO_80
 from .detector import FixedInputDetector
 from .families import detr, yolo
 from .preprocessing import InputSpec
-from .runtime import OnnxRuntimeForward
-from .sharing import PassTracker
+from .runtime import CoreSharing, OnnxRuntimeForward
 
 LAYOUTS = (yolo.RAW, yolo.END_TO_END, detr.SIGMOID, detr.SOFTMAX)
 SUPPORTED = (
@@ -113,7 +112,7 @@ class OnnxFileForward(OnnxRuntimeForward):
     """uint8[B, H, W, 3] RGB pixels -> the file's outputs: normalised float32 NCHW, one photo per run when
     the file was exported for batch 1 (as Ultralytics exports by default)."""
 
-    def __init__(self, path: Path, spec: InputSpec, threads: int = 0, passes: PassTracker | None = None) -> None:
+    def __init__(self, path: Path, spec: InputSpec, threads: int = 0, passes: CoreSharing | None = None) -> None:
         super().__init__(path, threads, passes)
         batch = self.session.get_inputs()[0].shape[0]
         self.one_at_a_time = batch == 1
@@ -135,7 +134,7 @@ def build_onnx_detector(
     spec: InputSpec,
     categories: tuple[str, ...],
     threads: int = 0,
-    passes: PassTracker | None = None,
+    passes: CoreSharing | None = None,
 ) -> FixedInputDetector:
     forward = OnnxFileForward(path, spec, threads, passes)
     outputs = forward.session.get_outputs()

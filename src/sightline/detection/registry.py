@@ -32,8 +32,7 @@ from .categories import CATEGORY_SETS, COCO_80
 from .detector import Candidates, Detector, FixedInputDetector
 from .preprocessing import InputSpec
 from .quantization import Quantization
-from .runtime import RUNTIMES, OnnxRuntimeForward, make_forward
-from .sharing import PassTracker
+from .runtime import RUNTIMES, CoreSharing, OnnxRuntimeForward, make_forward
 from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
 
 # PyTorch and the architecture modules are imported only when a module is built: serving through
@@ -348,7 +347,7 @@ def build_detector(
     spec: ModelSpec,
     inference_backend: str = "onnxruntime",
     threads: int = 0,
-    passes: PassTracker | None = None,
+    passes: CoreSharing | None = None,
 ) -> Detector:
     """Load a model's weights and wrap it with its pre- and post-processing."""
     file = spec.weights.name
@@ -468,7 +467,7 @@ class ModelRegistry:
         default: str = DEFAULT_MODEL,
         inference_backend: str = "onnxruntime",
         threads: int = 0,
-        passes: PassTracker | None = None,
+        passes: CoreSharing | None = None,
     ) -> None:
         if inference_backend not in RUNTIMES:
             raise ValueError(f"unknown inference backend {inference_backend!r}; use one of {', '.join(RUNTIMES)}")
@@ -532,16 +531,15 @@ class ModelRegistry:
                 self._detectors.pop(name, None)
 
     @classmethod
-    def from_settings(cls, settings) -> ModelRegistry:
-        """The registry a `sightline.config.Settings` describes."""
+    def from_settings(cls, settings, passes: CoreSharing | None = None) -> ModelRegistry:
+        """The registry a `sightline.config.Settings` describes; `passes`: see OnnxRuntimeForward."""
         return cls(
             settings.models_dir,
             settings.models_file,
             settings.default_model,
             inference_backend=settings.inference_backend,
             threads=settings.inference_threads,
-            # The server's workers share a runtime directory: a lone pass there takes every core.
-            passes=PassTracker(settings.runtime_dir / "passes") if settings.runtime_dir else None,
+            passes=passes,
         )
 
     def _unusable_changed(self) -> bool:

@@ -14,27 +14,34 @@ import io
 import os
 import tempfile
 import warnings
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from .sharing import PassTracker
-
 RUNTIMES = ("onnxruntime", "torch")
+
+
+class CoreSharing(Protocol):
+    """Decides, as each pass starts, whether it may take every core or only one; whoever runs several
+    passes at once (the server: `sightline.server.core_sharing`) knows what else is running."""
+
+    def running(self) -> AbstractContextManager[bool]:
+        """Held for the duration of one pass; yields True when the pass may take every core."""
 
 
 class OnnxRuntimeForward:
     """Calls an ONNX Runtime session as if it were the module it was exported from. Thread-safe.
 
-    Given a `PassTracker`, it keeps a second, single-thread session and runs a pass on it whenever
-    the pass does not have the machine to itself (see sharing.py).
+    Given a `CoreSharing`, it keeps a second, single-thread session and runs a pass on it whenever
+    that says the pass may not take every core.
     """
 
-    def __init__(self, onnx_path: Path, threads: int = 0, passes: PassTracker | None = None) -> None:
+    def __init__(self, onnx_path: Path, threads: int = 0, passes: CoreSharing | None = None) -> None:
         self.session = _session(onnx_path, threads)
         self.input_name = self.session.get_inputs()[0].name
         self.passes = passes if threads != 1 else None
@@ -138,7 +145,7 @@ def make_forward(
     input_size: tuple[int, int],
     onnx_path: Path,
     threads: int,
-    passes: PassTracker | None = None,
+    passes: CoreSharing | None = None,
 ) -> OnnxRuntimeForward | TorchForward:
     """The forward pass for `runtime`. `build_module()` makes the PyTorch module; with ONNX Runtime it
     is only called when the cached export at `onnx_path` is missing. `passes`: see OnnxRuntimeForward."""

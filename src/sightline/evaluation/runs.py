@@ -13,11 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..detection.detections import Detections
-from ..detection.images import load_image
 from ..detection.options import DetectOptions
-from ..detection.registry import ModelRegistry
 from ..storage import crud
 from ..storage.models import Evaluation, EvaluationResult, EvaluationStatus, utcnow
 from ..storage.service import Storage
@@ -25,6 +23,10 @@ from .datasets import LabelledImage, load_dataset
 from .footprint import model_memory_mb
 from .metrics import SUMMARY_KEYS, AveragePrecision
 from .provenance import provenance, source_counts
+
+if TYPE_CHECKING:
+    # Given by the caller (the server's, or the command line's): evaluation passes queue with requests.
+    from ..service import DetectionService
 
 log = logging.getLogger(__name__)
 
@@ -58,43 +60,42 @@ class ModelScore:
 def score_models(
     images: Sequence[LabelledImage],
     read: Callable[[str], bytes],
-    registry: ModelRegistry,
+    service: DetectionService,
     models: Sequence[str],
-    max_pixels: int,
     progress: Callable[[int], None] = lambda done: None,
     measure_memory: Callable[[str], float | None] | None = None,
 ) -> list[ModelScore]:
     """Run each model on each image (decoded once) and score it; `progress(images done)` after each image.
 
-    Each model's time per photo is taken on this server as it runs (mean and median); its memory by
+    Each model's time per photo is taken on this server as it runs (mean and median; time spent
+    waiting for a request's pass of the same model is left out); its memory by
     `measure_memory(model name)` in MB, when given (see footprint.py).
     """
-    detectors = [registry.get(name) for name in models]
-    metrics = [AveragePrecision() for _ in detectors]
-    model_seconds: list[list[float]] = [[] for _ in detectors]
+    specs = [service.spec(name) for name in models]
+    metrics = [AveragePrecision() for _ in specs]
+    model_seconds: list[list[float]] = [[] for _ in specs]
     for done, image in enumerate(images, start=1):
-        picture = load_image(read(image.sha256), max_pixels)
-        for index, detector in enumerate(detectors):
-            started = time.perf_counter()
-            found: Detections = detector.detect([picture], EVALUATION_OPTIONS)[0]
-            model_seconds[index].append(time.perf_counter() - started)
-            metrics[index].update(found, image.truth, image.crowd)
+        with service.decoded(read(image.sha256)) as picture:
+            for index, spec in enumerate(specs):
+                [found] = service.detect_photos(spec, [picture], EVALUATION_OPTIONS)
+                model_seconds[index].append(found.inference_ms / 1000)
+                metrics[index].update(found.detections, image.truth, image.crowd)
         progress(done)
     sources = source_counts(images)
     return [
         ModelScore(
-            model_name=name,
-            model_version=registry.spec(name).version,
+            model_name=spec.name,
+            model_version=spec.version,
             image_count=len(images),
             latency_ms=1000.0 * sum(seconds) / max(len(images), 1),
             metrics={
                 **_with_photos(metric.compute(), images),
-                "provenance": provenance(sources, name),
+                "provenance": provenance(sources, spec.name),
                 "latency_p50_ms": 1000.0 * statistics.median(seconds) if seconds else None,
-                "memory_mb": measure_memory(name) if measure_memory else None,
+                "memory_mb": measure_memory(spec.name) if measure_memory else None,
             },
         )
-        for name, metric, seconds in zip(models, metrics, model_seconds, strict=True)
+        for spec, metric, seconds in zip(specs, metrics, model_seconds, strict=True)
     ]
 
 
@@ -116,13 +117,13 @@ def recommend(results: Sequence[EvaluationResult | ModelScore]) -> str | None:
     return max(results, key=_rank_key).model_name if results else None
 
 
-def create_evaluation(storage: Storage, registry: ModelRegistry, models: Sequence[str], dataset: str) -> Evaluation:
+def create_evaluation(storage: Storage, service: DetectionService, models: Sequence[str], dataset: str) -> Evaluation:
     """Check the request and record a queued evaluation; raises EvaluationError or crud.NotFoundError."""
     models = list(dict.fromkeys(name.strip() for name in models if name.strip()))
     if not models:
         raise EvaluationError("name at least one model to evaluate")
     for name in models:
-        registry.spec(name)
+        service.spec(name)
     with storage.sessions() as session:
         crud.fail_abandoned_evaluations(session=session)
         running = crud.unfinished_evaluation(session=session)
@@ -139,9 +140,8 @@ def create_evaluation(storage: Storage, registry: ModelRegistry, models: Sequenc
 
 def run_evaluation(
     storage: Storage,
-    registry: ModelRegistry,
+    service: DetectionService,
     evaluation_id: int,
-    max_pixels: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Run a queued evaluation to the end, storing progress, results and the recommended model."""
@@ -164,12 +164,12 @@ def run_evaluation(
         try:
             images = load_dataset(session=session, name=evaluation.dataset)
             evaluation.progress_total = len(images)
+            registry = service.registry
             scores = score_models(
                 images,
                 storage.images.read,
-                registry,
+                service,
                 evaluation.models,
-                max_pixels,
                 progress,
                 measure_memory=lambda name: model_memory_mb(
                     name, registry.models_dir, registry.models_file, registry.inference_backend, registry.threads
@@ -202,12 +202,12 @@ def run_evaluation(
 class EvaluationWorker:
     """Runs evaluations one at a time in a background thread of the server process."""
 
-    def __init__(self, storage: Storage, registry: ModelRegistry, max_pixels: int) -> None:
-        self._storage, self._registry, self._max_pixels = storage, registry, max_pixels
+    def __init__(self, storage: Storage, service: DetectionService) -> None:
+        self._storage, self._service = storage, service
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation")
 
     def submit(self, evaluation_id: int) -> Future:
-        return self._executor.submit(run_evaluation, self._storage, self._registry, evaluation_id, self._max_pixels)
+        return self._executor.submit(run_evaluation, self._storage, self._service, evaluation_id)
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ...detection.options import IOU_THRESHOLD, MAX_DETECTIONS, MAX_DETECTIONS_RANGE, SCORE_THRESHOLD, THRESHOLD_RANGE
 from ...storage.crud import IMAGE_SOURCES, MAX_PAGE, MAX_PAGE_SIZE
 from ...storage.models import ReviewState
+from .detect import DetectQueryIn
 from .feedback import FeedbackOut, MissedOut
 from .fields import Box, Rounded, derived, value_of
 from .models import ModelRefOut
@@ -44,6 +45,9 @@ class RerunIn(Schema):
     score_threshold = fields.Float(load_default=SCORE_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
     iou_threshold = fields.Float(load_default=IOU_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
     max_detections = fields.Integer(load_default=MAX_DETECTIONS, validate=validate.Range(*MAX_DETECTIONS_RANGE))
+    # Taken as /detect takes them.
+    agnostic_nms = DetectQueryIn._declared_fields["agnostic_nms"]
+    tta_flip = DetectQueryIn._declared_fields["tta_flip"]
 
 
 class StoredDetectionOut(Schema):

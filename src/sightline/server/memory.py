@@ -3,25 +3,19 @@
 A 37 KB GIF can declare 49 megapixels, and decoding it takes about 0.5 GB: sixteen at once took a
 server to 8.7 GB. Each worker therefore holds at most `decode_pixels` decoded pixels at a time;
 further photos wait for their turn, up to `decode_wait` seconds, and are then refused with 503 and
-Retry-After. Figures in the README (bench/memory_flood.py).
+Retry-After. Why: docs/decisions/0004-slow-clients-and-decode-memory.md; figures in the README.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import io
 import logging
 import os
 import platform
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from flask import current_app
-from PIL import Image
-
-from .errors import ApiError
 
 log = logging.getLogger("sightline.server")
 
@@ -36,15 +30,12 @@ MMAP_THRESHOLD_BYTES = 1 << 20
 ARENA_MAX = 2
 
 
-def declared_pixels(data: bytes) -> int:
-    """Width x height from the file's header, before any pixel is decoded; 0 if it cannot be read
-    (decoding then refuses the file with the right message)."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except Exception:  # any failure is reported by the decoder itself, with its message
-        return 0
-    return width * height
+class ServerBusyError(RuntimeError):
+    """A photo waited all of `wait_seconds` for room in the budget; the client may retry after `retry_after` s."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PixelBudget:
@@ -59,14 +50,12 @@ class PixelBudget:
     @contextmanager
     def hold(self, pixels: int) -> Iterator[None]:
         """Wait until `pixels` fit beside what other requests hold (a photo over the whole budget
-        waits until it is alone), or raise ApiError 503 after `wait_seconds`."""
+        waits until it is alone), or raise ServerBusyError after `wait_seconds`."""
         with self._changed:
             if not self._changed.wait_for(
                 lambda: not self.in_use or self.in_use + pixels <= self.limit, self.wait_seconds
             ):
-                raise ApiError(
-                    503,
-                    "server_busy",
+                raise ServerBusyError(
                     f"the server is decoding {self.in_use / 1e6:.0f} megapixels of other photos and waited "
                     f"{self.wait_seconds:g} s for room for this one's {pixels / 1e6:.1f}; retry shortly",
                     retry_after=max(1, round(self.wait_seconds / 2)),
@@ -78,10 +67,6 @@ class PixelBudget:
             with self._changed:
                 self.in_use -= pixels
                 self._changed.notify_all()
-
-
-def pixel_budget() -> PixelBudget:
-    return current_app.extensions["sightline.pixel_budget"]
 
 
 def tune_malloc() -> None:

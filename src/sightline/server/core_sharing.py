@@ -1,18 +1,11 @@
-"""Whether a forward pass has the machine to itself, so that it can take every core.
+"""Whether a forward pass has the machine to itself, so that it can take every core, across the server's workers.
 
-A lone request is fastest when its pass runs on all cores; under load, one core per pass wastes
-less CPU on handing work between threads, so more photos go through (bench/serve.py, see
-api/server.py). `PassTracker.running()` tells a pass which case it is in when it starts: alone
-when no other pass runs in its process and no other process is busy with a detection.
-
-"Busy" spans a whole request, decoding included, not only its pass (`PassTracker.busy()`): under
-load a worker between two passes is still busy, and a pass that took both cores in that gap would
-contend with the worker's next one (bench/serve.py, throughput at concurrency 8 against the best
-in-process: 0.88x when only passes counted, 0.91x-0.92x with whole requests).
-
-The server's worker processes see each other through a lock file: a busy process holds a shared
-lock on it, and a pass asks the kernel whether another process holds one. The kernel drops a
-process's locks when it dies, so a worker killed mid-request leaves nothing stale behind.
+A lone request is fastest when its pass runs on all cores; under load, one core per pass wastes less
+CPU on handing work between threads. `PassTracker.running()` tells a pass which case it is in when it
+starts: alone when no other pass runs in its process and no other process is busy with a detection
+(`busy()` spans a whole request, decoding included). The workers see each other through `fcntl`
+locks on a shared file, which the kernel drops when a process dies. Measurements behind this:
+docs/decisions/0005-workers-and-core-sharing.md.
 """
 
 from __future__ import annotations
