@@ -13,7 +13,7 @@ from PIL import Image
 from api_fixtures import encode
 from sightline.detection.images import decoded_pixels, load_photo
 from sightline.service import DetectionService
-from test_api_lifecycle import make_lifecycle_app, upload, wait_for  # noqa: F401  (a fixture)
+from test_api_lifecycle import upload, wait_for
 from test_api_service import metric, wait_ready
 
 RERUN_OPTIONS = [{}, {"agnostic_nms": True}, {"tta_flip": True}, {"agnostic_nms": True, "tta_flip": True}]
@@ -28,10 +28,7 @@ def count_passes(service: DetectionService, model: str) -> list[bool]:
     return passes
 
 
-def test_an_upload_a_rerun_and_an_evaluation_run_their_passes_through_the_service(
-    make_lifecycle_app,  # noqa: F811
-    photos,
-) -> None:
+def test_an_upload_a_rerun_and_an_evaluation_run_their_passes_through_the_service(make_lifecycle_app, photos) -> None:
     app = make_lifecycle_app()
     client = app.test_client()
     assert wait_ready(client).status_code == 200  # the warm-up's passes are done
@@ -52,7 +49,7 @@ def test_an_upload_a_rerun_and_an_evaluation_run_their_passes_through_the_servic
         assert metric(text, "sightline_http_requests_total", route=route, model="nanodet", status="201") == 1
 
 
-def test_a_rerun_takes_agnostic_nms_and_tta_flip_as_detect_does(make_lifecycle_app, photos) -> None:  # noqa: F811
+def test_a_rerun_takes_agnostic_nms_and_tta_flip_as_detect_does(make_lifecycle_app, photos) -> None:
     client = make_lifecycle_app().test_client()
     image_id = upload(client, photos["dog"]).json["id"]
 
@@ -73,7 +70,7 @@ def test_a_rerun_takes_agnostic_nms_and_tta_flip_as_detect_does(make_lifecycle_a
     assert found[("tta_flip",)] != found[()]
 
 
-def test_a_rerun_with_a_bad_option_is_refused_and_stores_nothing(make_lifecycle_app, photos) -> None:  # noqa: F811
+def test_a_rerun_with_a_bad_option_is_refused_and_stores_nothing(make_lifecycle_app, photos) -> None:
     client = make_lifecycle_app().test_client()
     image_id = upload(client, photos["dog"]).json["id"]
 
