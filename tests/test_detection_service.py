@@ -13,7 +13,7 @@ from PIL import Image
 from api_fixtures import encode
 from sightline.detection.images import decoded_pixels, load_photo
 from sightline.service import DetectionService
-from test_api_lifecycle import upload, wait_for
+from test_api_lifecycle import ADMIN, upload, wait_for
 from test_api_service import metric, wait_ready
 
 RERUN_OPTIONS = [{}, {"agnostic_nms": True}, {"tta_flip": True}, {"agnostic_nms": True, "tta_flip": True}]
@@ -47,6 +47,19 @@ def test_an_upload_a_rerun_and_an_evaluation_run_their_passes_through_the_servic
     assert metric(text, "sightline_inference_duration_seconds_count", model="nanodet") == 3
     for route in ("/api/v1/images", "/api/v1/images/<int:image_id>/predictions"):
         assert metric(text, "sightline_http_requests_total", route=route, model="nanodet", status="201") == 1
+
+
+def test_a_new_default_models_warm_up_passes_queue_on_its_lock(make_lifecycle_app) -> None:
+    app = make_lifecycle_app()
+    client = app.test_client()
+    assert wait_ready(client).status_code == 200
+    passes = count_passes(app.extensions["sightline.detection"], "centernet")
+
+    chosen = client.put("/api/v1/models/default", json={"model": "centernet"}, headers=ADMIN)
+
+    assert chosen.status_code == 200
+    assert wait_ready(client).get_json() == {"status": "ready", "model": "centernet"}
+    assert passes and all(passes)
 
 
 def test_a_rerun_takes_agnostic_nms_and_tta_flip_as_detect_does(make_lifecycle_app, photos) -> None:

@@ -168,7 +168,12 @@ class DetectionService:
 
     def _load(self, name: str) -> None:
         try:
-            layouts = self.registry.get(name).warm_up()
+            detector = self.registry.get(name)
+            # Warm-up passes are passes too: they queue with requests' on the models' locks.
+            with contextlib.ExitStack() as held:
+                for model in sorted(self.registry.spec(name).members or (name,)):
+                    held.enter_context(self.pass_lock(model))
+                layouts = detector.warm_up()
             self.warmed[name] = layouts
             log.info("model %s loaded and warmed up (%s)", name, ", ".join(layouts))
         except Exception:  # a request for the model reports the failure to its client
