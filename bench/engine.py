@@ -7,7 +7,8 @@ Per model, batch 1 on samples/dog.jpg with 2 threads: latency of the module in e
 frozen TorchScript trace, under torch.compile and in ONNX Runtime, and of `Detector.detect` end to end
 with each inference backend; eager throughput over thread counts, batch sizes and processes; time from
 process start to the first detection; peak memory; and the compute-bound floor (the forward's FLOPs
-over a measured matmul rate). Prints a Markdown table; `--json` also writes every raw latency sample.
+over a measured matmul rate). Prints a Markdown table; `--json` also writes the figures of every section
+run (with the runtimes, every raw latency sample).
 
 `int8`: each model's int8 variant beside its float32 export in ONNX Runtime, interleaved, with the
 throughput ratio and COCO mAP on samples/. `photos`: `load_photo` + `detect` as a request does them,
@@ -56,7 +57,8 @@ from sightline.detection.registry import ModelRegistry, ModelSpec, build_builtin
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS_DIR = ROOT / "var" / "models"
+# As the server reads it; the test suite points it at its own copy of the weights.
+MODELS_DIR = Path(os.environ.get("SIGHTLINE_MODELS_DIR", ROOT / "var" / "models"))
 PHOTO = ROOT / "samples" / "dog.jpg"
 
 THREADS = 2
@@ -646,7 +648,11 @@ VOC_CLASSES = {
 }  # fmt: skip
 
 
-def int8_rows(model_names: Sequence[str], runs: int) -> list[str]:
+# A section beside the runtimes: (Markdown lines to print, its figures for --json).
+Section = tuple[list[str], dict]
+
+
+def int8_rows(model_names: Sequence[str], runs: int) -> Section:
     """Float32 against int8 in ONNX Runtime, THREADS threads, batch 1, interleaved."""
     registry = ModelRegistry(MODELS_DIR, threads=THREADS)
     photo = load_image(PHOTO)
@@ -667,17 +673,25 @@ def int8_rows(model_names: Sequence[str], runs: int) -> list[str]:
         "| model | forward p50, ms | throughput vs float32 | `detect()` p50, ms | mAP on samples/ | mAP change |",
         "|---|---|---|---|---|---|",
     ]
+    figures = {}
     for name in model_names:
         for variant in (name, f"{name}-int8"):
-            ratio = p50[f"{name} forward"] / p50[f"{variant} forward"]
+            figures[variant] = {
+                "forward_p50_ms": p50[f"{variant} forward"],
+                "detect_p50_ms": p50[f"{variant} detect"],
+                "throughput_vs_float32": p50[f"{name} forward"] / p50[f"{variant} forward"],
+                "samples_map": maps[variant],
+                "map_change": maps[variant] - maps[name],
+            }
+            row = figures[variant]
             lines.append(
-                f"| {variant} | {p50[f'{variant} forward']:.1f} | {ratio:.2f}x | {p50[f'{variant} detect']:.1f} | "
-                f"{maps[variant]:.3f} | {maps[variant] - maps[name]:+.3f} |"
+                f"| {variant} | {row['forward_p50_ms']:.1f} | {row['throughput_vs_float32']:.2f}x | "
+                f"{row['detect_p50_ms']:.1f} | {row['samples_map']:.3f} | {row['map_change']:+.3f} |"
             )
-    return lines
+    return lines, figures
 
 
-def photo_rows(model_names: Sequence[str], runs: int) -> list[str]:
+def photo_rows(model_names: Sequence[str], runs: int) -> Section:
     """Decode + detect per photo size, as a request does them, against the 768x576 sample."""
     registry = ModelRegistry(MODELS_DIR, threads=THREADS)
     photos = photo_set()
@@ -705,20 +719,30 @@ def photo_rows(model_names: Sequence[str], runs: int) -> list[str]:
         "| model | photo | p50, ms | vs 768x576 | top-box IoU |",
         "|---|---|---|---|---|",
     ]
+    figures: dict = {}
     for name in model_names:
         base = p50[f"{name} | {PHOTO.name} 768x576"]
         for key in [key for key in p50 if key.startswith(f"{name} | ")]:
             iou = agreement.get(key)
+            figures.setdefault(name, {})[key.split(" | ", 1)[1]] = {
+                "p50_ms": p50[key],
+                "vs_768x576": p50[key] / base,
+                "top_box_iou": iou,
+            }
             cell = f"{iou:.3f}" if iou is not None else "-"
             lines.append(f"| {key} | {p50[key]:.1f} | {p50[key] / base:.2f}x | {cell} |")
-    return lines
+    return lines, figures
 
 
-def memory_rows() -> list[str]:
+def memory_rows(model_names: Sequence[str], runs: int) -> Section:
     """Peak RSS of one ONNX Runtime process with every built-in model and variant loaded and run once."""
     names = [spec.name for spec in ModelRegistry(MODELS_DIR).specs if spec.builtin]
     probe = run_probe(names)
-    return [f"Peak RSS, one process, {', '.join(names)} loaded and run: {probe['peak_rss_mb']:.0f} MB"]
+    line = f"Peak RSS, one process, {', '.join(names)} loaded and run: {probe['peak_rss_mb']:.0f} MB"
+    return [line], {"models": names, "peak_rss_mb": probe["peak_rss_mb"]}
+
+
+SECTIONS = {"int8": int8_rows, "photos": photo_rows, "memory": memory_rows}
 
 
 def main() -> None:
@@ -731,32 +755,34 @@ def main() -> None:
     model_names = [name.strip() for name in args.models.split(",") if name.strip()]
     sections = {name.strip() for name in args.sections.split(",")}
 
+    unknown = sections - {"runtimes", *SECTIONS}
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}; choose from runtimes, {', '.join(SECTIONS)}")
+
     machine = machine_info()
     torch.set_num_threads(THREADS)
+    figures: dict = {"machine": machine, "photo": str(PHOTO.relative_to(ROOT)), "runs": args.runs}
     extra = []
-    for section, rows in (("int8", int8_rows), ("photos", photo_rows)):
+    for section, rows in SECTIONS.items():
         if section in sections:
             print(f"{section} rows ...", file=sys.stderr, flush=True)
-            extra += ["", *rows(model_names, args.runs)]
-    if "memory" in sections:
-        extra += ["", *memory_rows()]
-    if "runtimes" not in sections:
+            lines, figures[section] = rows(model_names, args.runs)
+            extra += ["", *lines]
+    if "runtimes" in sections:
+        photo = load_image(PHOTO)
+        models = {}
+        for name in model_names:
+            print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
+            models[name] = benchmark_model(name, photo, args.runs)
+        all_rss_mb = run_probe(model_names)["peak_rss_mb"]
+        figures |= {"models": models, "peak_rss_mb_all_models": all_rss_mb}
+        print(markdown_report(machine, photo, args.runs, models, all_rss_mb))
+    else:
         print(f"Machine: {machine['cpu']}, {machine['cores']} cores; onnxruntime {machine['onnxruntime']}; "
-              f"load average {machine['load_average_1min']:.1f} at start.")  # fmt: skip
-        print("\n".join(extra))
-        return
-    photo = load_image(PHOTO)
-    models = {}
-    for name in model_names:
-        print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
-        models[name] = benchmark_model(name, photo, args.runs)
-    all_rss_mb = run_probe(model_names)["peak_rss_mb"]
-
-    print(markdown_report(machine, photo, args.runs, models, all_rss_mb))
+              f"load average {machine['load_average_1min']:.1f} at start, {os.getloadavg()[0]:.1f} at the end.")  # fmt: skip
     print("\n".join(extra))
     if args.json:
-        figures = {"machine": machine, "photo": str(PHOTO.relative_to(ROOT)), "runs": args.runs, "models": models}
-        args.json.write_text(json.dumps({**figures, "peak_rss_mb_all_models": all_rss_mb}, indent=2))
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
