@@ -4,6 +4,7 @@ itself cannot parse, repeated parameters, oversized forms; and the headers every
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 from api_server import ApiServer
 from test_api_server import error_of
@@ -167,6 +169,60 @@ def test_a_chunked_photo_within_the_limit_is_detected_and_stored_whole(limited, 
     stored = json.loads(body)["stored"]
     file = requests.get(f"{limited.url}/api/v1/images/{stored['image_id']}/file", timeout=10)
     assert file.content == photos["dog"]
+
+
+def responses_of(received: bytes) -> list[tuple[int, dict]]:
+    """Consecutive HTTP responses with Content-Length bodies -> (status, JSON body) each."""
+    answers = []
+    while received:
+        head, _, rest = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+        length = int(headers["content-length"])
+        answers.append((int(lines[0].split()[1]), json.loads(rest[:length])))
+        received = rest[length:]
+    return answers
+
+
+def test_photos_sent_back_to_back_on_one_connection_each_get_their_own_answer_and_are_stored_whole(limited, photos):
+    # A 12 MP phone photo as the raw body, then a multipart upload and a plain GET, all sent before the
+    # first answer: the server reads each whole request ahead and serves the next from what is left.
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photos["dog"])).resize((4032, 3024), Image.Resampling.BICUBIC).save(
+        buffer, "JPEG", quality=90
+    )
+    phone = buffer.getvalue()
+    assert 1_000_000 < len(phone) < 2_000_000  # within the server's body limit
+    raw = (
+        f"POST /api/v1/detect?store=true HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+        f"Content-Length: {len(phone)}\r\n\r\n"
+    ).encode() + phone
+    form = (
+        b"--b\r\nContent-Disposition: form-data; name=image; filename=person.jpg\r\nContent-Type: image/jpeg\r\n\r\n"
+        + photos["person"]
+        + b"\r\n--b\r\nContent-Disposition: form-data; name=score_threshold\r\n\r\n0.05\r\n--b--\r\n"
+    )
+    multipart = (
+        f"POST /api/v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {len(form)}\r\n\r\n"
+    ).encode() + form
+    closing = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=60) as connection:
+        connection.sendall(raw + multipart + closing)
+        received = b""
+        while data := connection.recv(65536):
+            received += data
+
+    (phone_status, phone_result), (form_status, form_result), (health_status, _) = responses_of(received)
+    assert (phone_status, form_status, health_status) == (200, 200, 200)
+    assert phone_result["image"] == {"width": 4032, "height": 3024}
+    assert any(found["label"] == "dog" for found in phone_result["detections"])
+    person = Image.open(io.BytesIO(photos["person"]))
+    assert form_result["image"] == {"width": person.width, "height": person.height}
+    assert any(found["label"] == "person" for found in form_result["detections"])
+    stored = requests.get(f"{limited.url}/api/v1/images/{phone_result['stored']['image_id']}/file", timeout=10)
+    assert stored.content == phone
 
 
 @pytest.mark.parametrize(
