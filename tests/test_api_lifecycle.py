@@ -149,6 +149,40 @@ def test_listing_filters_and_pages(lifecycle_client, photos) -> None:
     assert lifecycle_client.get("/api/v1/images?per_page=0").json["error"]["code"] == "bad_parameter"
 
 
+def test_listing_names_each_photo_and_counts_its_newest_boxes(lifecycle_client, photos) -> None:
+    first = lifecycle_client.post(
+        "/api/v1/detect?store=true&score_threshold=0.05",
+        data={"image": (io.BytesIO(photos["dog"]), "holiday/2026/My dog.jpg")},
+    ).json
+    # The same bytes kept again under another name stay one photo with its first name.
+    lifecycle_client.post("/api/v1/detect?store=true", data={"image": (io.BytesIO(photos["dog"]), "copy.jpg")})
+    batch = lifecycle_client.post(
+        "/api/v1/detect/batch?store=true",
+        data={"image": [(io.BytesIO(photos["horses"]), "horses.jpg"), (io.BytesIO(photos["person"]), "")]},
+    ).json["results"]
+    raw = lifecycle_client.post("/api/v1/detect?store=true", data=photos["chelsea"], content_type="image/jpeg").json
+
+    items = {item["id"]: item for item in lifecycle_client.get("/api/v1/images").json["items"]}
+    dog, horses, person = first["stored"]["image_id"], batch[0]["stored"]["image_id"], batch[1]["stored"]["image_id"]
+    assert [items[i]["file_name"] for i in (dog, horses, person, raw["stored"]["image_id"])] == [
+        "My dog.jpg",
+        "horses.jpg",
+        None,
+        None,
+    ]
+    assert items[horses]["box_count"] == len(batch[0]["detections"]) > 0
+    # The newest prediction is the one counted (the second run used the default threshold 0.3).
+    newest = lifecycle_client.get(f"/api/v1/images/{dog}").json["predictions"][-1]["detections"]
+    assert items[dog]["box_count"] == len(newest) < len(first["detections"])
+    above = lifecycle_client.get("/api/v1/images?min_score=0.5").json["items"]
+    assert {i["id"]: i["box_count"] for i in above}[dog] == sum(d["score"] >= 0.5 for d in newest)
+    assert lifecycle_client.get(f"/api/v1/images/{dog}").json["file_name"] == "My dog.jpg"
+
+    refused = lifecycle_client.get("/api/v1/images?min_score=2")
+    assert (refused.status_code, refused.json["error"]["code"]) == (400, "bad_parameter")
+    assert "min_score" in refused.json["error"]["message"]
+
+
 def test_rerun_through_another_model(lifecycle_client, photos) -> None:
     image_id = upload(lifecycle_client, photos["dog"]).json["id"]
     rerun = lifecycle_client.post(
@@ -372,6 +406,11 @@ def test_listing_by_source_and_dataset(lifecycle_client, photos, database_url, t
         page = lifecycle_client.get(f"/api/v1/images?{query}").json
         return page["total"], [item["id"] for item in page["items"]]
 
+    names = {i["id"]: (i["file_name"], i["box_count"]) for i in lifecycle_client.get("/api/v1/images").json["items"]}
+    assert names == {
+        dog: ("dog.jpg", len(lifecycle_client.get(f"/api/v1/images/{dog}").json["predictions"][0]["detections"])),
+        horses: ("horses.jpg", None),
+    }
     assert listed("source=uploads") == (1, [dog])
     assert listed("source=datasets") == listed("dataset=pets") == listed("") == (2, [horses, dog])
     assert listed("source=uploads&dataset=pets") == (1, [dog])

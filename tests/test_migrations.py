@@ -115,3 +115,30 @@ def test_upgrading_recomputes_reviewed_photos_counting_only_judged_and_drawn_box
             assert connection.scalar(select(func.count()).select_from(Detection.__table__)) == 6
     finally:
         engine.dispose()
+
+
+def test_upgrading_names_imported_photos_after_their_dataset_file_and_leaves_uploads_unnamed(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, command.upgrade, "0001")
+        add_dataset_at_revision_0001(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO images (id, sha256, width, height, format, byte_size, uploaded_at, review_state) "
+                    "VALUES (2, '" + "cd" * 32 + "', 64, 48, 'JPEG', 900, CURRENT_TIMESTAMP, 'unreviewed')"
+                )
+            )
+        migrate(engine, command.upgrade, "0003")
+
+        upgrade_database(engine)
+
+        with Session(engine) as session:
+            names = dict(session.execute(select(StoredImage.id, StoredImage.file_name)).all())
+        assert names == {1: "a.jpg", 2: None}
+
+        migrate(engine, command.downgrade, "0003")
+
+        assert "file_name" not in {column["name"] for column in inspect(engine).get_columns("images")}
+    finally:
+        engine.dispose()

@@ -185,10 +185,16 @@ class DetectionService:
     # --- detection ---
 
     def detect(
-        self, spec: ModelSpec, uploads: Sequence[bytes], options: DetectOptions, store: bool = False
+        self,
+        spec: ModelSpec,
+        uploads: Sequence[bytes],
+        options: DetectOptions,
+        store: bool = False,
+        file_names: Sequence[str | None] | None = None,
     ) -> list[DetectionResult]:
         """Decode each uploaded file only as large as the model needs and find objects in it; `store`:
-        keep the files and the predictions (one transaction). One result per file, in order.
+        keep the files (with the names they were sent under, if given) and the predictions (one
+        transaction). One result per file, in order.
 
         Raises ImageError for a file that is no usable photo (naming its position when there are
         several), ModelLoadError, or ServerBusyError when the photos found no room in the pixel budget.
@@ -214,7 +220,7 @@ class DetectionService:
                     DetectionResult(photo, detections, inference_ms, decoding)
                     for photo, detections, decoding in zip(photos, found, decode_ms, strict=True)
                 ]
-        return self._store(spec, options, uploads, results) if store else results
+        return self._store(spec, options, uploads, results, file_names) if store else results
 
     def detect_photos(self, spec: ModelSpec, photos: Sequence[Photo], options: DetectOptions) -> list[DetectionResult]:
         """Find objects in photos the caller decoded (evaluation runs: once for every model)."""
@@ -267,7 +273,12 @@ class DetectionService:
         return found, elapsed * 1000
 
     def _store(
-        self, spec: ModelSpec, options: DetectOptions, uploads: Sequence[bytes], results: list[DetectionResult]
+        self,
+        spec: ModelSpec,
+        options: DetectOptions,
+        uploads: Sequence[bytes],
+        results: list[DetectionResult],
+        file_names: Sequence[str | None] | None,
     ) -> list[DetectionResult]:
         """Keep the uploaded files (once per content) and this model's prediction on each, in one transaction."""
         if self.storage is None:
@@ -276,9 +287,17 @@ class DetectionService:
 
         stored = []
         with self.storage.writing() as (session, files):
-            for data, result in zip(uploads, results, strict=True):
+            names = file_names if file_names is not None else [None] * len(uploads)
+            for data, result, file_name in zip(uploads, results, names, strict=True):
                 photo = result.photo
-                row = crud.add_image(session=session, files=files, data=data, width=photo.width, height=photo.height)
+                row = crud.add_image(
+                    session=session,
+                    files=files,
+                    data=data,
+                    width=photo.width,
+                    height=photo.height,
+                    file_name=file_name,
+                )
                 prediction = crud.add_prediction(
                     session=session,
                     image=row,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -44,13 +45,15 @@ def detect(params: dict, upload: dict):
         if len(files) > 1:
             raise ApiError(400, "too_many_images", "one photo per request here; send several to /api/v1/detect/batch")
         data = _file_bytes(upload.get("image"))
+        file_name = sent_file_name(upload.get("image"))
     elif request.mimetype.startswith("image/"):
         data = request.get_data(cache=False)
+        file_name = None
         if not data:
             raise ApiError(400, "missing_image", "the request body is empty; it should be the photo")
     else:
         raise _not_an_upload()
-    return _detect_all(spec, options, [data], _wants_storing(params))[0]
+    return _detect_all(spec, options, [data], _wants_storing(params), [file_name])[0]
 
 
 @bp.post("/detect/batch")
@@ -73,7 +76,8 @@ def detect_batch(params: dict, upload: dict):
     if len(upload["image"]) > limit:
         raise ApiError(400, "too_many_images", f"{len(upload['image'])} photos; at most {limit} per request")
     data = [_file_bytes(file, position) for position, file in enumerate(upload["image"], start=1)]
-    return {"results": _detect_all(spec, options, data, _wants_storing(params))}
+    file_names = [sent_file_name(file) for file in upload["image"]]
+    return {"results": _detect_all(spec, options, data, _wants_storing(params), file_names)}
 
 
 def _model_and_options(params: dict) -> tuple[ModelSpec, DetectOptions]:
@@ -136,13 +140,22 @@ def _file_bytes(file, position: int | None = None) -> bytes:
     return data
 
 
+def sent_file_name(file) -> str | None:
+    """The upload's file name without the folders some clients send along (`photos/a.jpg`), if any."""
+    name = re.split(r"[/\\]", file.filename or "")[-1] if file is not None else ""
+    name = "".join(character for character in name if character.isprintable()).strip()
+    return name or None
+
+
 def _wants_storing(params: dict) -> bool:
     store = params.get("store")
     return current_app.extensions["sightline.settings"].store_images if store is None else store
 
 
-def _detect_all(spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool = False) -> list[dict]:
-    found = current_service().detect(spec, uploads, options, store)
+def _detect_all(
+    spec: ModelSpec, options: DetectOptions, uploads: list[bytes], store: bool, file_names: list[str | None]
+) -> list[dict]:
+    found = current_service().detect(spec, uploads, options, store, file_names)
     g.detection_count = sum(len(result.detections) for result in found)
     total_ms = (time.perf_counter() - g.started) * 1000
     return [_result(spec, result, total_ms) for result in found]

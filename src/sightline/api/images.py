@@ -10,7 +10,7 @@ from ..service import current_service
 from ..storage import crud
 from ..storage.files import ImageNotFoundError
 from .auth import admin_required
-from .detect import _file_bytes, _model_and_options
+from .detect import _file_bytes, _model_and_options, sent_file_name
 from .errors import ApiError
 from .lifecycle import current_storage, mime_type
 from .parsing import Blueprint
@@ -44,7 +44,9 @@ def upload_image(params: dict, upload: dict):
     """Detect objects in a photo and store both (multipart field `image`); 201 with the stored record."""
     spec, options = _model_and_options(params)
     data = _file_bytes(upload.get("image"))
-    [found] = current_service().detect(spec, [data], options, store=True)
+    [found] = current_service().detect(
+        spec, [data], options, store=True, file_names=[sent_file_name(upload.get("image"))]
+    )
     g.detection_count = len(found.detections)
     image_id = found.stored["image_id"]
     with current_storage().sessions() as session:

@@ -201,7 +201,14 @@ def import_dataset(*, session: Session, files: FileChanges, name: str, images: S
     dataset = Dataset(name=name)
     session.add(dataset)
     for image in images:
-        stored = crud.add_image(session=session, files=files, data=image.data, width=image.width, height=image.height)
+        stored = crud.add_image(
+            session=session,
+            files=files,
+            data=image.data,
+            width=image.width,
+            height=image.height,
+            file_name=image.file_name,
+        )
         member = DatasetImage(dataset=dataset, image=stored, file_name=image.file_name)
         member.boxes = [
             DatasetBox(

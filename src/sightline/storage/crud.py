@@ -16,10 +16,11 @@ from PIL import Image
 from sqlalchemy import Select, and_, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, with_expression
 
 from ..detection.detections import Detections
 from .models import (
+    FILE_NAME_LENGTH,
     Dataset,
     DatasetImage,
     Detection,
@@ -81,26 +82,37 @@ def get_image_by_sha256(*, session: Session, sha256: str) -> StoredImage | None:
     return session.scalar(select(StoredImage).where(StoredImage.sha256 == sha256))
 
 
-def add_image(*, session: Session, files: FileChanges, data: bytes, width: int, height: int) -> StoredImage:
-    """Store a photo's bytes (once per content) and its row; width and height are the upright image's."""
+def add_image(
+    *, session: Session, files: FileChanges, data: bytes, width: int, height: int, file_name: str | None = None
+) -> StoredImage:
+    """Store a photo's bytes (once per content) and its row; width and height are the upright image's.
+
+    `file_name` is kept when the photo has none yet: the same bytes sent again under another name
+    keep their first one.
+    """
     staged_sha256 = files.stage(data)
     with Image.open(io.BytesIO(data)) as header:
         image_format = header.format or "unknown"
     # Several requests may store the same new photo at once, or one may delete it meanwhile: an
     # upsert, not a look-up then an insert, so that each either adds the row or takes the one that
     # is there, and holds it (PostgreSQL's row lock, SQLite's write lock) until its own commit.
-    # The no-op update is what takes that lock; a plain "do nothing" would take none.
+    # The update (a no-op but for a first file name) is what takes that lock; a plain "do nothing"
+    # would take none.
     upsert = _insert_for(session)(StoredImage).values(
         sha256=staged_sha256,
         width=width,
         height=height,
         format=image_format,
         byte_size=len(data),
+        file_name=file_name[:FILE_NAME_LENGTH] if file_name else None,
         uploaded_at=utcnow(),
         review_state=ReviewState.UNREVIEWED,
     )
     session.execute(
-        upsert.on_conflict_do_update(index_elements=[StoredImage.sha256], set_={"sha256": upsert.excluded.sha256})
+        upsert.on_conflict_do_update(
+            index_elements=[StoredImage.sha256],
+            set_={"file_name": func.coalesce(StoredImage.file_name, upsert.excluded.file_name)},
+        )
     )
     image = get_image_by_sha256(session=session, sha256=staged_sha256)
     session.refresh(image)  # another request's changes to a row this session had loaded before
@@ -151,6 +163,7 @@ def list_images(
     model: str | None = None,
     source: str | None = None,
     dataset: str | None = None,
+    min_score: float = 0.0,
 ) -> ImagePage:
     """Newest first. `label`: the photo shows that class (`truth.names_on_photo`); `model`: it has a prediction by it.
 
@@ -158,7 +171,8 @@ def list_images(
     prediction and COCO import stores none, so a photo only imported is left out, and one imported
     and also uploaded (the same bytes, stored once) is in; so is an imported one a model was re-run
     on. "datasets": photos in an imported dataset; `dataset`: those of the one so named. The
-    filters combine.
+    filters combine. Each photo's `box_count`: its newest prediction's detections scoring at least
+    `min_score` (None when no model ran on it).
     """
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
         raise InputError("bad_paging", f"page must be 1 to {MAX_PAGE} and per_page 1 to {MAX_PAGE_SIZE}")
@@ -189,9 +203,26 @@ def list_images(
         query.order_by(StoredImage.uploaded_at.desc(), StoredImage.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(StoredImage.predictions))
+        .options(selectinload(StoredImage.predictions), with_expression(StoredImage.box_count, _box_count(min_score)))
     ).all()
     return ImagePage(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def _box_count(min_score: float):
+    """Per photo row: its newest prediction's detections scoring at least `min_score`; NULL without a prediction."""
+    newest = (
+        select(func.max(Prediction.id))
+        .where(Prediction.image_id == StoredImage.id)
+        .correlate(StoredImage)  # also inside the count below, two levels down
+        .scalar_subquery()
+    )
+    boxes = (
+        select(func.count())
+        .select_from(Detection)
+        .where(Detection.prediction_id == newest, Detection.score >= min_score)
+        .scalar_subquery()
+    )
+    return case((newest.is_(None), None), else_=boxes)
 
 
 def set_review_state(

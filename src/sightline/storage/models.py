@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
 
 
 def utcnow() -> datetime:
@@ -81,6 +81,9 @@ class BoxColumns:
         return (self.x1, self.y1, self.x2, self.y2)
 
 
+FILE_NAME_LENGTH = 255
+
+
 class StoredImage(Base):
     __tablename__ = "images"
 
@@ -90,11 +93,15 @@ class StoredImage(Base):
     height: Mapped[int]
     format: Mapped[str] = mapped_column(String(16))
     byte_size: Mapped[int]
+    # The name the photo was first sent or imported under; unknown for a raw upload.
+    file_name: Mapped[str | None] = mapped_column(String(FILE_NAME_LENGTH))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     review_state: Mapped[ReviewState] = mapped_column(_enum(ReviewState), default=ReviewState.UNREVIEWED, index=True)
     reviewed_at: Mapped[datetime | None]
     # The score the Review page's slider stood at when the review was saved: boxes below it were not shown.
     review_score_threshold: Mapped[float | None] = mapped_column(Float)
+    # Filled by a listing only (`crud.list_images`): its newest prediction's boxes, None when it has none.
+    box_count: Mapped[int | None] = query_expression()
 
     predictions: Mapped[list[Prediction]] = relationship(
         back_populates="image", cascade="all, delete-orphan", passive_deletes=True, order_by="Prediction.id"

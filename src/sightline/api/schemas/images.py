@@ -34,6 +34,11 @@ class ImageListQueryIn(Schema):
             "(`reviewed` is none: use reviewed=true); 404 if there is none"
         }
     )
+    min_score = fields.Float(
+        load_default=0.0,
+        validate=validate.Range(*THRESHOLD_RANGE),
+        metadata={"description": "each photo's `box_count` counts only the detections scoring at least this"},
+    )
 
 
 class ReviewIn(Schema):
@@ -76,7 +81,7 @@ class PredictionOut(Schema):
 
 
 class ImageSummaryOut(Schema):
-    """A `StoredImage` row, with the names of the models that made a prediction on it."""
+    """A `StoredImage` row, with the names of the models that made a prediction on it (and, listed, its box count)."""
 
     id = fields.Integer(required=True)
     sha256 = fields.String(required=True)
@@ -93,9 +98,21 @@ class ImageSummaryOut(Schema):
         metadata={"description": "the lowest score shown to the reviewer when the review was saved; null if not told"},
     )
     file_url = derived(fields.String(required=True), lambda image: f"/api/v1/images/{image.id}/file")
+    file_name = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the name it was first sent or imported under; null when it came without one"},
+    )
     models = derived(
         fields.List(fields.String(), metadata={"description": "models that made a prediction on it"}),
         lambda image: sorted({prediction.model_name for prediction in image.predictions}),
+    )
+    box_count = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "its newest prediction's detections scoring at least the list's `min_score`; "
+            "null when no model ran on it"
+        },
     )
 
 
@@ -103,7 +120,7 @@ class ImageOut(ImageSummaryOut):
     """A `StoredImage` row with every prediction, and the objects users added."""
 
     class Meta:
-        exclude = ("models",)
+        exclude = ("models", "box_count")
 
     predictions = fields.List(fields.Nested(PredictionOut), required=True, metadata={"description": "oldest first"})
     missed_objects = fields.List(fields.Nested(MissedOut), required=True)
