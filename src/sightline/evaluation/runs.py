@@ -12,7 +12,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from ..detection.options import DetectOptions
@@ -176,15 +176,7 @@ def run_evaluation(
                 ),
             )
             for score in scores:
-                crud.add_evaluation_result(
-                    session=session,
-                    evaluation=evaluation,
-                    model_name=score.model_name,
-                    model_version=score.model_version,
-                    image_count=score.image_count,
-                    latency_ms=score.latency_ms,
-                    metrics=score.metrics,
-                )
+                crud.add_evaluation_result(session=session, evaluation=evaluation, **asdict(score))
             evaluation.recommended_model = recommend(scores)
             evaluation.status = EvaluationStatus.DONE
         except Exception as error:

@@ -453,24 +453,9 @@ def unfinished_evaluation(*, session: Session) -> Evaluation | None:
     )
 
 
-def add_evaluation_result(
-    *,
-    session: Session,
-    evaluation: Evaluation,
-    model_name: str,
-    model_version: str,
-    image_count: int,
-    latency_ms: float,
-    metrics: dict,
-) -> EvaluationResult:
-    result = EvaluationResult(
-        evaluation=evaluation,
-        model_name=model_name,
-        model_version=model_version,
-        image_count=image_count,
-        latency_ms=latency_ms,
-        metrics=metrics,
-    )
+def add_evaluation_result(*, session: Session, evaluation: Evaluation, **columns: object) -> EvaluationResult:
+    """One model's scores in `evaluation`: model_name, model_version, image_count, latency_ms, metrics."""
+    result = EvaluationResult(evaluation=evaluation, **columns)
     session.add(result)
     session.flush()
     return result

@@ -66,6 +66,22 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict] = {dict: JSON, list: JSON, datetime: UTCDateTime}
 
 
+def _parent_id(table: str, one_child: bool = False) -> Mapped[int]:
+    """The key of the row this one belongs to: the database deletes it with that row (ON DELETE CASCADE).
+
+    one_child: at most one such row per parent (a unique key); otherwise the key is indexed for lookups.
+    """
+    key = ForeignKey(f"{table}.id", ondelete="CASCADE")
+    return mapped_column(key, unique=True) if one_child else mapped_column(key, index=True)
+
+
+def _children(back_populates: str, order_by: str | None = None):
+    """The rows that belong to this one, deleted with it; the database's cascade does it, not one query each."""
+    return relationship(
+        back_populates=back_populates, cascade="all, delete-orphan", passive_deletes=True, order_by=order_by
+    )
+
+
 class BoxColumns:
     """A box xyxy in the image's pixels, with its class."""
 
@@ -103,19 +119,15 @@ class StoredImage(Base):
     # Filled by a listing only (`crud.list_images`): its newest prediction's boxes, None when it has none.
     box_count: Mapped[int | None] = query_expression()
 
-    predictions: Mapped[list[Prediction]] = relationship(
-        back_populates="image", cascade="all, delete-orphan", passive_deletes=True, order_by="Prediction.id"
-    )
-    missed_objects: Mapped[list[MissedObject]] = relationship(
-        back_populates="image", cascade="all, delete-orphan", passive_deletes=True, order_by="MissedObject.id"
-    )
+    predictions: Mapped[list[Prediction]] = _children("image", "Prediction.id")
+    missed_objects: Mapped[list[MissedObject]] = _children("image", "MissedObject.id")
 
 
 class Prediction(Base):
     __tablename__ = "predictions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    image_id: Mapped[int] = _parent_id("images")
     model_name: Mapped[str] = mapped_column(String(100), index=True)
     model_version: Mapped[str] = mapped_column(String(100))
     parameters: Mapped[dict]
@@ -123,9 +135,7 @@ class Prediction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     image: Mapped[StoredImage] = relationship(back_populates="predictions")
-    detections: Mapped[list[Detection]] = relationship(
-        back_populates="prediction", cascade="all, delete-orphan", passive_deletes=True, order_by="Detection.rank"
-    )
+    detections: Mapped[list[Detection]] = _children("prediction", "Detection.rank")
 
 
 class Detection(BoxColumns, Base):
@@ -134,21 +144,19 @@ class Detection(BoxColumns, Base):
     __tablename__ = "detections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prediction_id: Mapped[int] = mapped_column(ForeignKey("predictions.id", ondelete="CASCADE"), index=True)
+    prediction_id: Mapped[int] = _parent_id("predictions")
     rank: Mapped[int]
     score: Mapped[float] = mapped_column(Float)
 
     prediction: Mapped[Prediction] = relationship(back_populates="detections")
-    feedback: Mapped[Feedback | None] = relationship(
-        back_populates="detection", cascade="all, delete-orphan", passive_deletes=True
-    )
+    feedback: Mapped[Feedback | None] = _children("detection")
 
 
 class Feedback(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    detection_id: Mapped[int] = mapped_column(ForeignKey("detections.id", ondelete="CASCADE"), unique=True)
+    detection_id: Mapped[int] = _parent_id("detections", one_child=True)
     verdict: Mapped[Verdict] = mapped_column(_enum(Verdict), index=True)
     corrected_class_id: Mapped[int | None]
     corrected_label: Mapped[str | None] = mapped_column(String(100))
@@ -174,7 +182,7 @@ class MissedObject(BoxColumns, Base):
     __tablename__ = "missed_objects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    image_id: Mapped[int] = _parent_id("images")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     image: Mapped[StoredImage] = relationship(back_populates="missed_objects")
@@ -189,9 +197,7 @@ class Dataset(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    images: Mapped[list[DatasetImage]] = relationship(
-        back_populates="dataset", cascade="all, delete-orphan", passive_deletes=True, order_by="DatasetImage.id"
-    )
+    images: Mapped[list[DatasetImage]] = _children("dataset", "DatasetImage.id")
 
 
 class DatasetImage(Base):
@@ -199,15 +205,13 @@ class DatasetImage(Base):
     __table_args__ = (UniqueConstraint("dataset_id", "file_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[int] = _parent_id("datasets")
+    image_id: Mapped[int] = _parent_id("images")
     file_name: Mapped[str] = mapped_column(String(500))
 
     dataset: Mapped[Dataset] = relationship(back_populates="images")
     image: Mapped[StoredImage] = relationship()
-    boxes: Mapped[list[DatasetBox]] = relationship(
-        back_populates="dataset_image", cascade="all, delete-orphan", passive_deletes=True, order_by="DatasetBox.id"
-    )
+    boxes: Mapped[list[DatasetBox]] = _children("dataset_image", "DatasetBox.id")
 
 
 class DatasetBox(BoxColumns, Base):
@@ -216,7 +220,7 @@ class DatasetBox(BoxColumns, Base):
     __tablename__ = "dataset_boxes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dataset_image_id: Mapped[int] = mapped_column(ForeignKey("dataset_images.id", ondelete="CASCADE"), index=True)
+    dataset_image_id: Mapped[int] = _parent_id("dataset_images")
     crowd: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     dataset_image: Mapped[DatasetImage] = relationship(back_populates="boxes")
@@ -240,16 +244,14 @@ class Evaluation(Base):
     # Written by the worker as it goes; an unfinished run whose heartbeat stopped has lost its worker.
     heartbeat_at: Mapped[datetime | None]
 
-    results: Mapped[list[EvaluationResult]] = relationship(
-        back_populates="evaluation", cascade="all, delete-orphan", passive_deletes=True, order_by="EvaluationResult.id"
-    )
+    results: Mapped[list[EvaluationResult]] = _children("evaluation", "EvaluationResult.id")
 
 
 class EvaluationResult(Base):
     __tablename__ = "evaluation_results"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), index=True)
+    evaluation_id: Mapped[int] = _parent_id("evaluations")
     model_name: Mapped[str] = mapped_column(String(100))
     model_version: Mapped[str] = mapped_column(String(100))
     image_count: Mapped[int]
