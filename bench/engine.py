@@ -50,7 +50,7 @@ from sightline.detection.detector import FixedInputDetector
 from sightline.detection.images import load_image, load_photo
 from sightline.detection.options import DetectOptions
 from sightline.detection.preprocessing import prepare
-from sightline.detection.registry import ModelRegistry, ModelSpec, build_builtin_module
+from sightline.detection.registry import ModelRegistry, ModelSpec
 
 # TorchScript is deprecated in favour of torch.compile; it is measured all the same, as the
 # export that older deployment guides recommend.
@@ -198,7 +198,7 @@ def served_module(model_name: str) -> tuple[ModelSpec, nn.Module]:
     spec = ModelRegistry(MODELS_DIR).spec(model_name)
     if not spec.builtin:
         raise SystemExit(f"{model_name}: only the built-in models are benchmarked here")
-    return spec, build_builtin_module(spec)
+    return spec, spec.family.served_module(spec)
 
 
 def max_abs_diff(expected: Sequence[torch.Tensor], actual: Sequence[torch.Tensor | np.ndarray]) -> float:

@@ -22,7 +22,7 @@ from sightline.detection.detector import FixedInputDetector
 from sightline.detection.images import load_image
 from sightline.detection.options import DetectOptions
 from sightline.detection.preprocessing import InputSpec
-from sightline.detection.registry import ModelRegistry, build_builtin_module
+from sightline.detection.registry import ModelRegistry
 from sightline.detection.runtime import TorchForward
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -87,7 +87,8 @@ def main() -> None:
     print(f"{len(ground_truth)} photos, {boxes} boxes, {len(COCO_80)} classes\n")
     print("| model / preprocessing | mAP | AP50 | AP75 | AR100 |\n|---|---|---|---|---|")
     for name, spec in VARIANTS.items():
-        served = TorchForward(build_builtin_module(replace(registry.spec("nanodet"), input_spec=spec)))
+        variant_spec = replace(registry.spec("nanodet"), input_spec=spec)
+        served = TorchForward(variant_spec.family.served_module(variant_spec))
         variant = FixedInputDetector(nanodet.name, nanodet.categories, served, spec, nanodet.decode)
         figures = score(variant, ground_truth)
         print(

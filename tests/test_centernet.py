@@ -12,9 +12,8 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from sightline.detection.centernet import (
-    INPUT_SIZE,
-    OUTPUT_STRIDE,
+from sightline.detection.families.centernet import INPUT_SIZE, OUTPUT_STRIDE
+from sightline.detection.families.centernet.network import (
     CenterNet,
     build_centernet,
     decode_detections,

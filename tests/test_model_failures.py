@@ -44,7 +44,8 @@ def test_corrupt_builtin_weights_say_which_file_and_how_to_fix_it_and_fetched_on
 
 
 def test_a_truncated_builtin_export_is_refused_then_made_again_by_weights_fetch(models_dir, tmp_path):
-    from sightline.detection.registry import ModelLoadError, ModelRegistry, builtin_specs, onnx_path
+    from sightline.detection.families.builtin import onnx_path
+    from sightline.detection.registry import ModelLoadError, ModelRegistry, builtin_specs
     from sightline.detection.weights import fetch_weights
 
     copy = tmp_path / "models"

@@ -10,10 +10,8 @@ from PIL import Image
 from safetensors.torch import save_file
 from torchvision.ops import batched_nms
 
-from sightline.detection.nanodet import (
-    INPUT_SIZE,
-    REG_MAX,
-    STRIDES,
+from sightline.detection.families.nanodet import INPUT_SIZE, REG_MAX, STRIDES
+from sightline.detection.families.nanodet.network import (
     NanoDet,
     build_nanodet,
     decode_boxes,

@@ -70,8 +70,10 @@ def test_missing_npm_is_explained(tmp_path: Path, monkeypatch) -> None:
 
 @pytest.mark.parametrize("model", ["nanodet-int8", "centernet-int8"])
 def test_an_int8_model_is_the_same_file_from_the_same_inputs(models_dir: Path, tmp_path: Path, model: str) -> None:
+    from sightline.detection.families.builtin import float_variant, onnx_path
     from sightline.detection.quantization import quantize
-    from sightline.detection.registry import builtin_specs, file_sha256, float_variant, onnx_path
+    from sightline.detection.registry import builtin_specs
+    from sightline.detection.spec import file_sha256
     from sightline.detection.weights import calibration_inputs
 
     spec = next(spec for spec in builtin_specs(models_dir) if spec.name == model)

@@ -223,7 +223,8 @@ def _trial_photo(path: Path | None):
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> None:
-    from .detection.registry import ModelRegistry, onnx_path
+    from .detection.families.builtin import onnx_path
+    from .detection.registry import ModelRegistry
 
     if args.models_command == "add":
         from .detection.catalogue import add_model

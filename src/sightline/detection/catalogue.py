@@ -18,10 +18,12 @@ from pathlib import Path
 from PIL import Image
 
 from .detections import Detections
-from .model_files import file_model_spec
+from .families import transformers_checkpoints
+from .models_file import file_model_spec
 from .onnx_files import inspect
 from .options import DetectOptions
-from .registry import ModelConfigError, ModelSpec, build_detector, builtin_specs
+from .registry import build_detector, builtin_specs
+from .spec import ModelConfigError, ModelSpec
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -45,8 +47,6 @@ def _entry(path: Path, models_file: Path) -> dict:
     except ValueError:
         weights = str(path)
     if path.is_dir():
-        from .families import transformers_checkpoints
-
         found = transformers_checkpoints.inspect(path)
         return {
             "format": "transformers",

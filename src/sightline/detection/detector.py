@@ -66,7 +66,11 @@ class Detector(ABC):
                 )
                 for plain, mirrored, photo in zip(found, flipped, photos, strict=True)
             ]
-        return [select(candidates, options, self.categories) for candidates in found]
+        return [self.selected(candidates, options, photo) for candidates, photo in zip(found, photos, strict=True)]
+
+    def selected(self, candidates: Candidates, options: DetectOptions, photo: Photo) -> Detections:
+        """What `detect` returns for one photo from its candidates (see `select`)."""
+        return select(candidates, options, self.categories)
 
     def gather(self, photos: Sequence[Photo], options: DetectOptions, run: PassRunner) -> list[Candidates]:
         """Per photo, the candidates `detect` selects from; one pass of this model through `run`."""
@@ -114,16 +118,9 @@ class FixedInputDetector(Detector):
         self.decode = decode
         self.clip_after_nms = clip_after_nms
 
-    def detect(
-        self,
-        images: Sequence[Image.Image | Photo],
-        options: DetectOptions | None = None,
-        run: PassRunner = run_pass,
-    ) -> list[Detections]:
-        found = super().detect(images, options, run)
-        if not self.clip_after_nms:
-            return found
-        return [detections.clipped(*image.size) for detections, image in zip(found, images, strict=True)]
+    def selected(self, candidates: Candidates, options: DetectOptions, photo: Photo) -> Detections:
+        found = super().selected(candidates, options, photo)
+        return found.clipped(*photo.size) if self.clip_after_nms else found
 
     def decode_size(self, width: int, height: int) -> tuple[int, int] | None:
         if self.input_spec.resample != "box":

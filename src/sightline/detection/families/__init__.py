@@ -1,1 +1,2 @@
-"""Detector families users bring as files: one module per family, each with its decoding and input."""
+"""Model families, one sub-package each: the network or file format, its input spec, its decoding, its
+weights facts and its builder, stated once (`base.Family`)."""

@@ -12,18 +12,15 @@ import ast
 
 import numpy as np
 
-from ..detector import Candidates
-from ..preprocessing import InputSpec
+from ...detector import Candidates, FixedInputDetector
+from ...preprocessing import InputSpec
+from ...spec import ModelSpec
+from ..base import LoadContext, OnnxFileFamily, OnnxFileForward
 
 RAW = "yolo"  # float32[B, 4 + classes, anchors]: cx, cy, w, h in input pixels, then class scores
 END_TO_END = "yolo-end2end"  # float32[B, K, 6]: x1, y1, x2, y2 in input pixels, score, class id
 
 PAD_VALUE = 114
-
-
-def input_spec(size: tuple[int, int]) -> InputSpec:
-    """size: (width, height) of the exported input."""
-    return InputSpec(size=size, resize="letterbox", pad_value=PAD_VALUE, resample="bilinear", std=(255.0,) * 3)
 
 
 def read_metadata(metadata: dict[str, str]) -> dict:
@@ -67,3 +64,19 @@ def end_to_end_candidates(outputs, score_floor: float) -> list[Candidates]:
         keep = image[:, 4] >= score_floor
         found.append((image[keep, :4], image[keep, 4], image[keep, 5].astype(np.int64)))
     return found
+
+
+class YoloFamily(OnnxFileFamily):
+    layouts = (RAW, END_TO_END)
+
+    def input_spec(self, size: tuple[int, int], mean=None, std=None) -> InputSpec:
+        """size: (width, height) of the exported input; Ultralytics' normalisation is fixed."""
+        return InputSpec(size=size, resize="letterbox", pad_value=PAD_VALUE, resample="bilinear", std=(255.0,) * 3)
+
+    def build(self, spec: ModelSpec, context: LoadContext) -> FixedInputDetector:
+        forward = OnnxFileForward(spec.weights, spec.input_spec, context.threads, context.passes)
+        decode = raw_candidates if spec.architecture == RAW else end_to_end_candidates
+        return FixedInputDetector(spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True)
+
+
+FAMILY = YoloFamily()

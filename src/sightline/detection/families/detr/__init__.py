@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..detector import Candidates
+from ...detector import Candidates, FixedInputDetector
+from ...preprocessing import InputSpec
+from ...spec import ModelSpec
+from ..base import LoadContext, OnnxFileFamily, OnnxFileForward
 
 SIGMOID = "detr"  # logits float32[B, queries, classes], boxes float32[B, queries, 4]
 SOFTMAX = "detr-softmax"  # logits float32[B, queries, classes + 1]: the last is "no object"
@@ -55,3 +58,23 @@ def decoder(layout: str, size: tuple[int, int], boxes_first: bool):
         return found
 
     return decode
+
+
+class DetrFamily(OnnxFileFamily):
+    layouts = (SIGMOID, SOFTMAX)
+
+    def input_spec(self, size: tuple[int, int], mean=None, std=None) -> InputSpec:
+        """mean/std (0..1 units, as image processors give them) override the normalisation, which is
+        pixel / 255 (RT-DETR, D-FINE) unless told otherwise."""
+        mean = tuple(255.0 * m for m in mean) if mean else (0.0, 0.0, 0.0)
+        std = tuple(255.0 * s for s in std) if std else (255.0, 255.0, 255.0)
+        return InputSpec(size=size, resize="stretch", resample="pillow-bilinear", mean=mean, std=std)
+
+    def build(self, spec: ModelSpec, context: LoadContext) -> FixedInputDetector:
+        forward = OnnxFileForward(spec.weights, spec.input_spec, context.threads, context.passes)
+        boxes_first = forward.session.get_outputs()[0].shape[-1] == 4
+        decode = decoder(spec.architecture, spec.input_spec.size, boxes_first)
+        return FixedInputDetector(spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True)
+
+
+FAMILY = DetrFamily()

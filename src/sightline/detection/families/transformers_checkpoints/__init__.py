@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..detector import Candidates, Detector
-from ..images import Photo
+from ...detector import Candidates, Detector
+from ...images import Photo
+from ...spec import ModelSpec
+from ..base import FileFamily, LoadContext
 
 LAYOUT = "transformers"
 WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -82,16 +84,23 @@ class TransformersDetector(Detector):
         return found
 
 
-def build_transformers_detector(name: str, folder: Path, categories: Sequence[str], threads: int = 0):
-    try:
-        import torch
-        from transformers import AutoImageProcessor, AutoModelForObjectDetection
-    except ImportError as error:
-        raise RuntimeError(
-            f"serving the transformers checkpoint {folder.name} needs the transformers package ({error})"
-        ) from error
-    if threads > 0:
-        torch.set_num_threads(threads)
-    model = AutoModelForObjectDetection.from_pretrained(str(folder), local_files_only=True).eval()
-    processor = AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
-    return TransformersDetector(name, categories, model, processor)
+class TransformersFamily(FileFamily):
+    format = "transformers"
+
+    def build(self, spec: ModelSpec, context: LoadContext) -> TransformersDetector:
+        try:
+            import torch
+            from transformers import AutoImageProcessor, AutoModelForObjectDetection
+        except ImportError as error:
+            raise RuntimeError(
+                f"serving the transformers checkpoint {spec.weights.name} needs the transformers package ({error})"
+            ) from error
+        if context.threads > 0:
+            torch.set_num_threads(context.threads)
+        folder = str(spec.weights)
+        model = AutoModelForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
+        processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True)
+        return TransformersDetector(spec.name, spec.categories, model, processor)
+
+
+FAMILY = TransformersFamily()
