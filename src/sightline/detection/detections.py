@@ -36,10 +36,6 @@ class Detections:
             array.flags.writeable = False
 
     @classmethod
-    def empty(cls) -> Detections:
-        return cls.from_arrays(np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=np.int64), ())
-
-    @classmethod
     def from_arrays(
         cls,
         boxes: np.ndarray,

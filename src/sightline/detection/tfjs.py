@@ -39,12 +39,6 @@ class TfjsGraph:
     def ops(self, op: str) -> list[TfjsNode]:
         return [node for node in self.nodes if node.op == op]
 
-    def node(self, name: str) -> TfjsNode:
-        for node in self.nodes:
-            if node.name == name:
-                return node
-        raise KeyError(name)
-
 
 def load_tfjs_graph(model_json: Path) -> TfjsGraph:
     """Parse `model_json` and the weight shards it names (read from the same folder).
