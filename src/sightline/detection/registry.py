@@ -28,7 +28,10 @@ MODEL_FORMATS = ("builtin", "torchvision", "onnx", "transformers", "ensemble")
 
 def builtin_specs(models_dir: Path) -> list[ModelSpec]:
     """The built-in models, each in float32 and in an int8 variant named `<model>-int8`."""
-    return [*nanodet.FAMILY.specs(models_dir), *centernet.FAMILY.specs(models_dir)]
+    float_specs, int8_specs = zip(
+        *(family.specs(models_dir) for family in (nanodet.FAMILY, centernet.FAMILY)), strict=True
+    )
+    return [*float_specs, *int8_specs]
 
 
 def build_detector(spec: ModelSpec, context: LoadContext | None = None) -> Detector:

@@ -71,7 +71,8 @@ class BuiltinFamily(Family):
     def state_dict_from_tfjs(self, graph) -> dict:
         """The TF.js graph's constants as the network's state dict (`sightline weights fetch`)."""
 
-    def specs(self, models_dir: Path) -> list[ModelSpec]:
+    def specs(self, models_dir: Path) -> tuple[ModelSpec, ModelSpec]:
+        """The float32 model and its int8 variant."""
         float_spec = self.float_spec(models_dir)
         int8_spec = dataclasses.replace(
             float_spec,
@@ -80,7 +81,7 @@ class BuiltinFamily(Family):
             description=f"{float_spec.description.removesuffix(' (default)')}; int8, calibrated on the bundled photos",
             quantization=self.int8,
         )
-        return [float_spec, int8_spec]
+        return float_spec, int8_spec
 
     def served_module(self, spec: ModelSpec):
         """The PyTorch module a built-in model serves: pixels in, normalised, the network, its decoding."""
