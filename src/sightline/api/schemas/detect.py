@@ -81,7 +81,7 @@ class DetectionList(fields.List):
     """A `Detections` value, sent and documented as a list of `DetectionOut`.
 
     Written by `Detections.to_json`, which a test holds to this schema: dumping each box through
-    `DetectionOut` would cost about 1.8 ms for 100 boxes (docs/decisions/0005-schemas-shape-responses.md).
+    `DetectionOut` would cost about 1.8 ms for 100 boxes (docs/decisions/0007-schemas-shape-responses.md).
     """
 
     def __init__(self, **kwargs) -> None:

@@ -35,7 +35,7 @@ class NanoDetFamily(BuiltinFamily):
     published_accuracy = "COCO val2017 mAP 22.9 at 416x416 (NanoDet-g, NanoDet README)"
     architecture = "nanodet-g"
     # Upstream training's input (letterboxed BGR, its mean and std), not the TF.js host's RGB / 255:
-    # chosen by measured accuracy (docs/decisions/0005-nanodet-input.md).
+    # chosen by measured accuracy (docs/decisions/0006-nanodet-input.md).
     input_spec = InputSpec(
         size=(INPUT_SIZE, INPUT_SIZE),
         resize="letterbox",

@@ -8,7 +8,7 @@ CustomCspNet backbone, a PAN neck without convolutions after its lateral ones, a
 shared cls/reg branch per level.
 
 Tensors: images `FloatTensor[B, 3, 416, 416]`, prepared as the family's input spec says (`__init__.py`;
-why that one: docs/decisions/0005-nanodet-input.md); per cell `80` class scores after sigmoid and
+why that one: docs/decisions/0006-nanodet-input.md); per cell `80` class scores after sigmoid and
 `4 * (REG_MAX + 1) = 44` box-distribution logits (left, top, right, bottom, 11 bins each); cells of
 strides 8, 16, 32 concatenated in that order, row by row within a level (2704 + 676 + 169 = 3549).
 """
