@@ -3,29 +3,10 @@
  * candidate scoring at least 0.05, shows those above the slider (0.30 by default), and the dataset
  * `sightline dataset export` writes afterwards holds the judged and drawn boxes, none of the rest.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { DetectResult, StoredImage } from "../src/api/types";
+import { boxKey, exportDataset, exportedBoxes } from "./exported";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { distinctCopy } from "./photos";
-
-interface CocoExport {
-  images: { id: number; file_name: string }[];
-  annotations: { image_id: number; category_id: number; bbox: [number, number, number, number] }[];
-  categories: { id: number; name: string }[];
-}
-
-function exportDataset(): CocoExport {
-  const directory = mkdtempSync(path.join(tmpdir(), "sightline-export-"));
-  try {
-    execFileSync(process.env.SIGHTLINE_E2E_CLI!, ["--data-dir", process.env.SIGHTLINE_E2E_DATA_DIR!, "dataset", "export", directory]);
-    return JSON.parse(readFileSync(path.join(directory, "annotations.json"), "utf8")) as CocoExport;
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
-}
 
 test("a photo reviewed with the default slider exports exactly its judged and drawn boxes", async ({ page }, testInfo) => {
   test.skip(!process.env.SIGHTLINE_E2E_DATA_DIR, "needs the server's data folder (web/e2e/serve-and-test.sh sets it)");
@@ -78,14 +59,8 @@ test("a photo reviewed with the default slider exports exactly its judged and dr
     { label: "cat", box: after.missed_objects[0].box },
   ];
 
-  const exported = exportDataset();
-  const entry = exported.images.find((image) => image.file_name.startsWith(after.sha256.slice(0, 16)))!;
-  expect(entry, "the reviewed photo is in the export").toBeDefined();
-  const names = new Map(exported.categories.map((c) => [c.id, c.name]));
-  const boxes = exported.annotations
-    .filter((a) => a.image_id === entry.id)
-    .map((a) => ({ label: names.get(a.category_id)!, box: { x1: a.bbox[0], y1: a.bbox[1], x2: a.bbox[0] + a.bbox[2], y2: a.bbox[1] + a.bbox[3] } }));
+  const boxes = exportedBoxes(exportDataset(), after.sha256);
+  expect(boxes, "the reviewed photo is in the export").not.toBeNull();
   expect(boxes).toHaveLength(expected.length);
-  const key = (b: { label: string; box: { x1: number; y1: number } }) => `${b.label} ${Math.round(b.box.x1)} ${Math.round(b.box.y1)}`;
-  expect(boxes.map(key).sort()).toEqual(expected.map(key).sort());
+  expect(boxes!.map(boxKey).sort()).toEqual(expected.map(boxKey).sort());
 });

@@ -3,6 +3,7 @@ import { useRoute } from "./hooks/useRoute";
 import { DetectScreen } from "./screens/DetectScreen";
 import { EvaluateScreen } from "./screens/EvaluateScreen";
 import { HistoryScreen } from "./screens/HistoryScreen";
+import { ReviewQueueScreen } from "./screens/ReviewQueueScreen";
 import { ReviewScreen } from "./screens/ReviewScreen";
 import { StatsScreen } from "./screens/StatsScreen";
 
@@ -18,6 +19,7 @@ export function App() {
             <DetectScreen active={route.screen === "detect"} />
           </div>
           {route.screen === "history" && <HistoryScreen query={route.query} />}
+          {route.screen === "queue" && <ReviewQueueScreen />}
           {route.screen === "review" && <ReviewScreen key={route.imageId} imageId={route.imageId} />}
           {route.screen === "evaluate" && <EvaluateScreen />}
           {route.screen === "stats" && <StatsScreen />}

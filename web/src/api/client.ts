@@ -10,6 +10,7 @@ import type {
   ImageFeedbackIn,
   ModelInfo,
   Page,
+  ReviewQueuePage,
   Stats,
   StoredImage,
   StoredImageSummary,
@@ -219,6 +220,15 @@ export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promis
 
 export function getImage(imageId: number, signal?: AbortSignal): Promise<StoredImage> {
   return request(`/images/${imageId}`, { signal });
+}
+
+/** A page of the review queue; `scoreThreshold`: the lowest score the reviewer is shown, which ranks the boxes. */
+export function getReviewQueue(
+  query: { page?: number; perPage?: number; scoreThreshold?: number } = {},
+  signal?: AbortSignal,
+): Promise<ReviewQueuePage> {
+  const search = queryString({ page: query.page, per_page: query.perPage, score_threshold: query.scoreThreshold });
+  return request(`/review-queue${search}`, { signal });
 }
 
 /** A stored photo's bytes from its `file_url`: fetched here rather than by an <img>, which cannot send the API key. */

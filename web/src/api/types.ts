@@ -103,6 +103,31 @@ export interface StoredImage extends Omit<StoredImageSummary, "models"> {
   missed_objects: MissedObject[];
 }
 
+/** Why a photo stands where it does in the review queue. */
+export interface QueueReason {
+  code: "unreviewed" | "near_threshold" | "models_disagree";
+  /** The reason, for people. */
+  message: string;
+  /** near_threshold, models_disagree: how many unjudged boxes. */
+  boxes?: number;
+  /** models_disagree: the models that disagree. */
+  models?: string[];
+}
+
+export interface ReviewQueueItem {
+  image: StoredImageSummary;
+  reasons: QueueReason[];
+  doubtful_boxes: number;
+}
+
+/** Kept photos in review order: nobody reviewed first, then the most doubtful boxes, then the oldest. */
+export interface ReviewQueuePage extends Page<ReviewQueueItem> {
+  /** Of the `total` kept photos, how many are reviewed. */
+  reviewed: number;
+  score_threshold: number;
+  margin: number;
+}
+
 export interface DetectionFeedbackIn {
   detection_id: number;
   verdict: Verdict;

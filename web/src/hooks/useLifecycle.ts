@@ -1,5 +1,5 @@
 /** Stored photos, evaluations and stats from the API, each reloaded when what it depends on changes. */
-import { getEvaluation, getImage, getStats, listDatasets, listEvaluations, listImages, type ImageQuery } from "../api/client";
+import { getEvaluation, getImage, getReviewQueue, getStats, listDatasets, listEvaluations, listImages, type ImageQuery } from "../api/client";
 import { useResource } from "./useResource";
 
 export function useImages(query: ImageQuery) {
@@ -27,4 +27,26 @@ export function useEvaluation(evaluationId: number | null) {
 
 export function useStats() {
   return useResource(getStats, "stats");
+}
+
+// The photo on screen may head the queue; the one after it is then second.
+const QUEUE_LOOKAHEAD = 2;
+
+/**
+ * The head of the review queue and its progress counts, ranked for `scoreThreshold` (what the
+ * reviewer is shown). `nextAfter(id)`: asks the queue afresh for the first photo nobody has reviewed
+ * other than `id`, null when there is none.
+ */
+export function useReviewQueue(scoreThreshold: number) {
+  const queue = useResource(
+    (signal) => getReviewQueue({ perPage: QUEUE_LOOKAHEAD, scoreThreshold }, signal),
+    `queue ${scoreThreshold}`,
+  );
+  const nextAfter = async (imageId: number | null): Promise<number | null> => {
+    const page = await getReviewQueue({ perPage: QUEUE_LOOKAHEAD, scoreThreshold });
+    queue.replace(page);
+    const next = page.items.find((item) => item.image.id !== imageId && item.image.review_state === "unreviewed");
+    return next?.image.id ?? null;
+  };
+  return { ...queue, nextAfter };
 }

@@ -18,10 +18,10 @@ export function useReview(imageId: number) {
 
   /**
    * Store the edits, all of them or (on the API's side) none; `reviewed` also sets the review state.
-   * `scoreThreshold`: the lowest score the reviewer is shown, kept with the review.
+   * `scoreThreshold`: the lowest score the reviewer is shown, kept with the review. True once stored.
    */
-  const save = async (reviewed?: boolean, scoreThreshold?: number) => {
-      if (!record || !changes) return;
+  const save = async (reviewed?: boolean, scoreThreshold?: number): Promise<boolean> => {
+      if (!record || !changes) return false;
       setSaving(true);
       setSaveError(null);
       try {
@@ -37,10 +37,12 @@ export function useReview(imageId: number) {
         image.replace(updated);
         setDraft(EMPTY_DRAFT);
         setSavedAt(new Date());
+        return true;
       } catch (cause) {
         setSaveError(toApiError(cause));
         // Whatever did get stored shows after a reload; edits that match it are no longer pending.
         image.reload();
+        return false;
       } finally {
         setSaving(false);
       }

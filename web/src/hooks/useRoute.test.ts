@@ -6,6 +6,7 @@ describe("parseRoute", () => {
     ["", { screen: "detect" }],
     ["#/", { screen: "detect" }],
     ["#/images/42", { screen: "review", imageId: 42 }],
+    ["#/review", { screen: "queue" }],
     ["#/evaluate", { screen: "evaluate" }],
     ["#/stats", { screen: "stats" }],
     ["#/images/not-a-number", { screen: "detect" }],

@@ -8,6 +8,8 @@ export type Route =
   | { screen: "detect" }
   | { screen: "history"; query: URLSearchParams }
   | { screen: "review"; imageId: number }
+  /** The next photo the review queue offers. */
+  | { screen: "queue" }
   | { screen: "evaluate" }
   | { screen: "stats" };
 
@@ -16,6 +18,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split("/").filter(Boolean);
   if (parts[0] === "history") return { screen: "history", query: new URLSearchParams(search) };
   if (parts[0] === "images" && /^\d+$/.test(parts[1] ?? "")) return { screen: "review", imageId: Number(parts[1]) };
+  if (parts[0] === "review") return { screen: "queue" };
   if (parts[0] === "evaluate") return { screen: "evaluate" };
   if (parts[0] === "stats") return { screen: "stats" };
   return { screen: "detect" };
@@ -50,6 +53,7 @@ export const links = {
   detect: "#/",
   history: (query?: URLSearchParams) => (query && query.size > 0 ? `#/history?${query}` : "#/history"),
   review: (imageId: number) => `#/images/${imageId}`,
+  queue: "#/review",
   evaluate: "#/evaluate",
   stats: "#/stats",
 };

@@ -27,6 +27,9 @@ export interface ReviewDraft {
   removed: ReadonlySet<number>;
 }
 
+/** Where the Review page's slider starts: boxes below it are not shown. */
+export const DEFAULT_MIN_SCORE = 0.3;
+
 export const EMPTY_DRAFT: ReviewDraft = { judgements: new Map(), added: [], removed: new Set() };
 
 export function judgementOf(feedback: Feedback | null): Judgement {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoredImage } from "../api/types";
 import { useRoute } from "../hooks/useRoute";
 import { installFakeServer, type FakeServer } from "../test/fakeServer";
-import { errorResponse, jsonResponse, MODELS, STORED_DOG } from "../test/fixtures";
+import { errorResponse, jsonResponse, MODELS, reviewQueue, STORED_DOG } from "../test/fixtures";
 import { ReviewScreen } from "./ReviewScreen";
 
 function ScreenShown() {
@@ -17,6 +17,7 @@ beforeEach(() => {
   server = installFakeServer();
   server.on("GET", "/api/v1/models", () => jsonResponse({ items: MODELS, total: MODELS.length }));
   server.on("GET", "/api/v1/images/5", () => jsonResponse(STORED_DOG));
+  server.on("GET", "/api/v1/review-queue", () => jsonResponse(reviewQueue([{ id: 5 }, { id: 8 }], 12, 40)));
   // The photo is shown at half its size, 384x288, and the drawing over it likewise.
   const half = () => new DOMRect(0, 0, 384, 288);
   vi.spyOn(HTMLImageElement.prototype, "getBoundingClientRect").mockImplementation(half);
@@ -29,11 +30,18 @@ afterEach(() => {
 });
 
 const row = (key: string) => screen.getByTestId(`review-row-${key}`);
+const queueRequests = () => server.requests.filter((r) => r.call.startsWith("GET /api/v1/review-queue"));
 const feedbackPosts = () => server.requests.filter((r) => r.call === "POST /api/v1/images/5/feedback");
 
-async function openReview() {
+/** `withRoute`: also what the page's address shows, which is where leaving is guarded. */
+async function openReview(withRoute = false) {
   const user = userEvent.setup();
-  render(<ReviewScreen imageId={5} />);
+  render(
+    <>
+      {withRoute && <ScreenShown />}
+      <ReviewScreen imageId={5} />
+    </>,
+  );
   await screen.findByRole("table", { name: "Boxes to review" });
   // The label lists come with the models.
   await waitFor(() => expect(screen.getAllByRole("option", { name: "potted plant" }).length).toBeGreaterThan(0));
@@ -157,6 +165,103 @@ describe("ReviewScreen", () => {
     await leave("#/history");
     expect(screen.getByTestId("screen-shown")).toHaveTextContent("history");
   }, 15_000);
+
+  it("shows how many kept photos are reviewed and why the queue offers this one", async () => {
+    await openReview();
+
+    expect(await screen.findByText("12 of 40 reviewed")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "12 of 40 reviewed" })).toHaveAttribute("value", "12");
+    expect(screen.getByTestId("queue-reasons")).toHaveTextContent(
+      "Why this photo: nobody has reviewed it; 2 unjudged boxes score 0.20 to 0.40, close to the 0.30 shown.",
+    );
+    // Ranked for the boxes the reviewer sees at the slider's default.
+    expect(queueRequests()[0].call).toBe("GET /api/v1/review-queue?per_page=2&score_threshold=0.3");
+  });
+
+  it("saves, marks reviewed and opens the queue's next photo on Ctrl+Enter, wherever the focus is", async () => {
+    window.location.hash = "#/images/5";
+    server.on("POST", "/api/v1/images/5/feedback", () => jsonResponse({ ...STORED_DOG, review_state: "reviewed" }, 200));
+    const user = await openReview(true);
+    const confirm = vi.spyOn(window, "confirm");
+    // Once saved, the photo is reviewed and the queue's first is the next one.
+    server.on("GET", "/api/v1/review-queue", () => jsonResponse(reviewQueue([{ id: 8 }, { id: 9 }], 13, 40)));
+
+    row("d100").focus();
+    await user.keyboard("c");
+    await user.keyboard("{Control>}{Enter}{/Control}");
+
+    await waitFor(() => expect(window.location.hash).toBe("#/images/8"));
+    await waitFor(() => expect(screen.getByTestId("screen-shown")).toHaveTextContent("review"));
+    expect(feedbackPosts()).toHaveLength(1);
+    expect(feedbackPosts()[0].body).toEqual({
+      detections: [{ detection_id: 100, verdict: "correct" }],
+      missed: [],
+      reviewed: true,
+      score_threshold: 0.3,
+    });
+    // Everything was stored: nothing to ask about.
+    expect(confirm).not.toHaveBeenCalled();
+  });
+
+  it("has a focusable Save and next button with its shortcut, and ends at the queue when no photo is left", async () => {
+    window.location.hash = "#/images/5";
+    server.on("POST", "/api/v1/images/5/feedback", () => jsonResponse({ ...STORED_DOG, review_state: "reviewed" }, 200));
+    const user = await openReview();
+    server.on("GET", "/api/v1/review-queue", () => jsonResponse(reviewQueue([{ id: 5, reviewed: true }], 40, 40)));
+    const button = screen.getByRole("button", { name: "Save and next" });
+    expect(button).toHaveAttribute("aria-keyshortcuts", "Control+Enter");
+
+    button.focus();
+    expect(button).toHaveFocus();
+    await user.keyboard("{Enter}");
+
+    await waitFor(() => expect(window.location.hash).toBe("#/review"));
+    expect(feedbackPosts()).toHaveLength(1);
+  });
+
+  it("does not leave a drawn box without a label behind silently on Save and next", async () => {
+    window.location.hash = "#/images/5";
+    server.on("POST", "/api/v1/images/5/feedback", () => jsonResponse({ ...STORED_DOG, review_state: "reviewed" }, 200));
+    const user = await openReview(true);
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(false);
+    await user.click(screen.getByRole("button", { name: "Add a box to place" }));
+
+    await user.keyboard("{Control>}{Enter}{/Control}");
+
+    await waitFor(() =>
+      expect(confirm).toHaveBeenCalledWith("You have 1 unsaved change on photo #5. Leave without saving them?"),
+    );
+    expect(window.location.hash).toBe("#/images/5");
+    expect(screen.getByRole("combobox", { name: "Label of the drawn object" })).toBeInTheDocument();
+  });
+
+  it("opens the label picker with the focus in it and no label chosen after drawing a box by dragging", async () => {
+    const user = await openReview();
+    await user.click(screen.getByRole("button", { name: "Draw a missed object" }));
+    const drawing = screen.getByRole("img", { name: "Drag on the photo to draw the missed object" });
+    fireEvent.pointerDown(drawing, { clientX: 20, clientY: 20, pointerId: 1 });
+    fireEvent.pointerMove(drawing, { clientX: 80, clientY: 70, pointerId: 1 });
+    fireEvent.pointerUp(drawing, { pointerId: 1 });
+
+    const picker = await screen.findByRole("combobox", { name: "Label of the drawn object" });
+    expect(picker).toHaveFocus();
+    expect(picker).toHaveValue("");
+    expect(screen.getByTestId("pending-changes")).toHaveTextContent("No unsaved changes");
+    await user.selectOptions(picker, "cat");
+    expect(screen.getByTestId("pending-changes")).toHaveTextContent("1 unsaved change");
+    expect(within(row("n1")).getByRole("combobox")).toHaveValue("cat");
+  });
+
+  it("names the verdicts with one vocabulary: the buttons, the legend and the rows", async () => {
+    const user = await openReview();
+    row("d101").focus();
+    await user.keyboard("x");
+
+    expect(within(row("d101")).getByRole("button", { name: "Not an object" })).toHaveAttribute("aria-pressed", "true");
+    expect(row("d101")).toHaveAccessibleName(/, not an object$/);
+    expect(screen.getByText("not an object", { selector: ".review-legend" })).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/\bwrong\b/i);
+  });
 
   it("moves a box's corner where the pointer drags it", async () => {
     await openReview();

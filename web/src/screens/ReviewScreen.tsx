@@ -1,12 +1,16 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import type { ApiError } from "../api/client";
 import type { Box, StoredDetection } from "../api/types";
 import { useElementSize } from "../hooks/useElementSize";
+import { useReviewQueue } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
 import { useReview } from "../hooks/useReview";
+import { toApiError } from "../hooks/useResource";
 import { guardLeaving, links } from "../hooks/useRoute";
 import { formatDate, formatScore } from "../lib/format";
 import {
   currentJudgement,
+  DEFAULT_MIN_SCORE,
   fixJudgement,
   normaliseBox,
   shownBox,
@@ -21,8 +25,10 @@ import { StoredPhoto } from "../components/common/StoredPhoto";
 import { BoxEditor, type BoxTone, type EditableBox } from "../components/review/BoxEditor";
 import { FeedbackList, type ReviewRow } from "../components/review/FeedbackList";
 import { LabelPicker } from "../components/review/LabelPicker";
+import { ReviewProgress } from "../components/review/ReviewProgress";
 
-const DEFAULT_MIN_SCORE = 0.3;
+// Label Studio's and CVAT's "submit" key; it works wherever the focus is on this screen.
+const SAVE_AND_NEXT_KEYS = "Control+Enter";
 
 /** A stored photo's boxes to mark right or wrong, relabel, fix by their corners, and complete with missed ones. */
 export function ReviewScreen({ imageId }: { imageId: number }) {
@@ -36,6 +42,10 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
   const [nextKey, setNextKey] = useState(1);
   // A box just drawn, waiting for the reviewer to name it.
   const [unlabelled, setUnlabelled] = useState<Box | null>(null);
+  const queue = useReviewQueue(DEFAULT_MIN_SCORE);
+  // Saved and marked reviewed: on to the queue's next photo.
+  const [advancing, setAdvancing] = useState(false);
+  const [advanceError, setAdvanceError] = useState<ApiError | null>(null);
 
   const { draft, setDraft } = review;
   const image = review.image.state.data;
@@ -52,6 +62,39 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
       window.removeEventListener("beforeunload", onBeforeUnload);
     };
   }, [unsaved, imageId]);
+
+  // Run after the save's render, so that the leaving guard already knows the edits are stored.
+  useEffect(() => {
+    if (!advancing) return;
+    let live = true;
+    queue.nextAfter(imageId).then(
+      (next) => {
+        if (!live) return;
+        setAdvancing(false);
+        window.location.hash = next === null ? links.queue : links.review(next);
+      },
+      (cause: unknown) => {
+        if (!live) return;
+        setAdvancing(false);
+        setAdvanceError(toApiError(cause));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [advancing, imageId]);
+
+  const saveAndNextRef = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+      event.preventDefault();
+      saveAndNextRef.current();
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, []);
+
   if (!image) {
     return (
       <section>
@@ -200,7 +243,18 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
       for (const d of unjudgedShown) judgements.set(d.id, { kind: "correct" });
       return { ...old, judgements };
     });
-  const save = (reviewed?: boolean) => void review.save(reviewed, minScore);
+  const save = (reviewed?: boolean) =>
+    void review.save(reviewed, minScore).then((stored) => {
+      if (stored) queue.reload();
+    });
+  const saveAndNext = () => {
+    if (review.saving || advancing) return;
+    setAdvanceError(null);
+    void review.save(true, minScore).then((stored) => {
+      if (stored) setAdvancing(true);
+    });
+  };
+  saveAndNextRef.current = saveAndNext;
 
   return (
     <section aria-labelledby="review-title">
@@ -216,6 +270,16 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
         </span>
       </div>
 
+      {queue.state.data && <ReviewProgress queue={queue.state.data} imageId={image.id} />}
+
+      {advanceError && (
+        <ErrorNotification
+          title="Saved, but the next photo to review could not be found"
+          error={advanceError}
+          onClose={() => setAdvanceError(null)}
+          onRetry={() => setAdvancing(true)}
+        />
+      )}
       {review.image.state.status === "error" && (
         <ErrorNotification title="Could not reload the photo" error={review.image.state.error} onRetry={review.image.reload} />
       )}
@@ -327,7 +391,8 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
               <summary>Keyboard</summary>
               Tab to a row, then: <kbd>C</kbd> correct, <kbd>X</kbd> not an object, <kbd>L</kbd> change the label,{" "}
               <kbd>Delete</kbd> take the verdict back or remove a drawn box, arrows move the box (<kbd>Shift</kbd> for
-              bigger steps), <kbd>Alt</kbd>+arrows resize it.
+              bigger steps), <kbd>Alt</kbd>+arrows resize it. Anywhere on the screen: <kbd>Ctrl</kbd>+<kbd>Enter</kbd>{" "}
+              (<kbd>⌘</kbd>+<kbd>Enter</kbd> on a Mac) saves, marks the photo reviewed and opens the next one in the queue.
             </details>
             <p className="mb-3" data-testid="truth-summary">
               Saving counts <strong>{count(judgedObjects + drawnObjects, "box")}</strong> as this photo’s ground truth:{" "}
@@ -341,6 +406,16 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
               </button>
             )}
             <div className="buttons">
+              <button
+                type="button"
+                className={`button is-link save-and-next ${review.saving || advancing ? "is-loading" : ""}`}
+                onClick={saveAndNext}
+                disabled={review.saving || advancing}
+                aria-keyshortcuts={SAVE_AND_NEXT_KEYS}
+                title="Save, mark reviewed and open the next photo in the queue (Ctrl+Enter)"
+              >
+                Save and next
+              </button>
               <button
                 type="button"
                 className={`button is-primary ${review.saving ? "is-loading" : ""}`}

@@ -1,5 +1,5 @@
 /** Answers the real API gave for samples/dog.jpg (768x576), trimmed, for tests that need no server. */
-import type { DetectResult, ModelInfo, StoredImage } from "../api/types";
+import type { DetectResult, ModelInfo, ReviewQueuePage, StoredImage } from "../api/types";
 
 export const DOG_RESULT: DetectResult = {
   id: "f50e283b84e04d61abf6b4a1bc61b0bf",
@@ -74,3 +74,32 @@ export const STORED_DOG: StoredImage = {
   ],
   missed_objects: [],
 };
+
+/** A review queue whose first photos are `heads` (id and state), out of `total` kept with `reviewed` done. */
+export function reviewQueue(heads: { id: number; reviewed?: boolean }[], reviewed: number, total: number): ReviewQueuePage {
+  const { predictions, missed_objects: _missed, ...summary } = STORED_DOG;
+  return {
+    items: heads.map(({ id, reviewed: done = false }) => ({
+      image: {
+        ...summary,
+        id,
+        review_state: done ? "reviewed" : "unreviewed",
+        file_url: `/api/v1/images/${id}/file`,
+        models: predictions.map((p) => p.model.name),
+      },
+      reasons: done
+        ? []
+        : [
+            { code: "unreviewed", message: "nobody has reviewed it" },
+            { code: "near_threshold", boxes: 2, message: "2 unjudged boxes score 0.20 to 0.40, close to the 0.30 shown" },
+          ],
+      doubtful_boxes: done ? 0 : 2,
+    })),
+    total,
+    reviewed,
+    page: 1,
+    per_page: 2,
+    score_threshold: 0.3,
+    margin: 0.1,
+  };
+}

@@ -5,7 +5,8 @@ import { ApiKeyModal } from "./ApiKeyModal";
 
 const SCREENS: { screen: Route["screen"][]; label: string; href: string }[] = [
   { screen: ["detect"], label: "Detect", href: links.detect },
-  { screen: ["history", "review"], label: "History", href: links.history() },
+  { screen: ["queue", "review"], label: "Review", href: links.queue },
+  { screen: ["history"], label: "History", href: links.history() },
   { screen: ["evaluate"], label: "Evaluate", href: links.evaluate },
   { screen: ["stats"], label: "Stats", href: links.stats },
 ];
