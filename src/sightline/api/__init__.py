@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from ..storage.service import Storage
     from . import (
         auth,
+        datasets,
         detect,
         docs,
         errors,
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     lifecycle.init_app(app, storage, service)
 
     api = _Api(app)
-    for resource in (detect, models, health, images, feedback, review_queue, evaluations, stats):
+    for resource in (detect, models, health, images, feedback, review_queue, evaluations, datasets, stats):
         api.register_blueprint(resource.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(web.bp)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import jsonify
 
 from ..detection.registry import UnknownModelError
-from ..evaluation.datasets import dataset_sizes
 from ..evaluation.runs import EvaluationBusyError, EvaluationError, create_evaluation
 from ..service import current_service
 from ..storage import crud
@@ -16,7 +15,6 @@ from .lifecycle import current_storage, current_worker
 from .parsing import Blueprint
 from .schemas.evaluations import (
     EVALUATION_LIST_PAGE,
-    DatasetPageOut,
     EvaluationIn,
     EvaluationOut,
     EvaluationPageOut,
@@ -107,12 +105,3 @@ def promote(body: dict, evaluation_id: int):
     except UnknownModelError as error:
         raise ApiError(400, "unknown_model", str(error)) from None
     return {"default_model": name, "evaluation_id": evaluation_id, "score_threshold": threshold}
-
-
-@bp.get("/datasets")
-@bp.response(200, DatasetPageOut, description="the reviewed photos first")
-def list_datasets():
-    """The datasets models can be evaluated on: the reviewed photos and every imported one."""
-    with current_storage().sessions() as session:
-        sizes = dataset_sizes(session=session)
-    return {"items": [{"name": name, "images": count} for name, count in sizes.items()], "total": len(sizes)}

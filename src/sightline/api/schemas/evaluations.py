@@ -1,4 +1,4 @@
-"""/api/v1/evaluations and /api/v1/datasets: model comparisons by COCO mAP, promotion, the datasets to use."""
+"""/api/v1/evaluations: model comparisons by COCO mAP and promotion."""
 
 from __future__ import annotations
 
@@ -207,11 +207,3 @@ class PromoteOut(Schema):
         allow_none=True,
         metadata={"description": "the model's score threshold now, when it was set; null when left as it was"},
     )
-
-
-class DatasetOut(Schema):
-    name = fields.String(required=True)
-    images = fields.Integer(required=True)
-
-
-DatasetPageOut = page_of(DatasetOut)
