@@ -50,6 +50,13 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
 
+# The page's API types are generated from the API's OpenAPI document and committed (so the web app
+# builds from a checkout alone); tests/test_api_types.py fails when the committed file is stale.
+API_DOCUMENT_SOURCES := $(shell find src/sightline/api -name '*.py' 2>/dev/null) src/sightline/detection/options.py
+
+web/src/api/openapi.d.ts: $(VENV)/.installed web/node_modules/.package-lock.json $(API_DOCUMENT_SOURCES)
+	cd web && npm run --silent api-types
+
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test
 

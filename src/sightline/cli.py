@@ -139,6 +139,10 @@ def _add_serve_command(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="worker processes (default: $SIGHTLINE_WORKERS or one per core)",
     )
+    openapi = commands.add_parser(
+        "openapi", help="print the API's OpenAPI document (as served at /api/v1/openapi.json) without a server"
+    )
+    openapi.add_argument("--output", type=Path, metavar="FILE", help="write it to FILE instead")
 
 
 def _add_cost_command(commands: argparse._SubParsersAction) -> None:
@@ -202,6 +206,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     # with its own message, not with each worker failing to boot.
     _open_storage(settings).close()
     serve(dataclasses.replace(settings, **chosen))
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> None:
+    from .api import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -464,6 +478,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int | None]] = {
     "eval": _eval,
     "storage": _storage,
     "serve": _serve,
+    "openapi": _openapi,
     "cost": _cost,
 }
 

@@ -27,36 +27,11 @@ class _Request(Request):
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """The application; `settings` default to the SIGHTLINE_* environment, `overrides` replace fields."""
     from flask_cors import CORS
-    from flask_smorest import Api
 
     from ..service import DetectionService
     from ..storage.service import Storage
-    from . import (
-        auth,
-        datasets,
-        detect,
-        docs,
-        errors,
-        evaluations,
-        feedback,
-        headers,
-        health,
-        images,
-        lifecycle,
-        logging,
-        models,
-        review_queue,
-        stats,
-        web,
-    )
+    from . import auth, docs, errors, headers, lifecycle, logging, web
     from .metrics import Metrics
-    from .schemas.errors import ErrorOut
-
-    class _Api(Api):
-        ERROR_SCHEMA = ErrorOut
-
-        def _register_error_handlers(self) -> None:  # errors.init_app gives every error the one body
-            pass
 
     if settings is None:
         settings = Settings.from_env(**overrides)
@@ -67,8 +42,48 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app = Flask(__name__)
     app.request_class = _Request
     app.json.sort_keys = False
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    app.extensions["sightline.settings"] = settings
+
+    logging.init_app(app)  # first: every later hook and handler has the request id and start time
+    auth.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    metrics = Metrics()
+    metrics.init_app(app)
+    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url)
+    service = DetectionService(settings, storage=storage, on_pass=metrics.observe_pass)
+    service.init_app(app)
+    lifecycle.init_app(app, storage, service)
+
+    _register_resources(app, settings)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(web.bp)
+    if settings.cors_origins:
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+            allow_headers=["Content-Type", auth.API_KEY_HEADER, auth.ADMIN_KEY_HEADER, logging.REQUEST_ID_HEADER],
+            expose_headers=[logging.REQUEST_ID_HEADER],
+        )
+    service.warm_up()
+    return app
+
+
+def _register_resources(app: Flask, settings: Settings):
+    """One blueprint per resource under /api/v1, and the OpenAPI document that describes them."""
+    from flask_smorest import Api
+
+    from . import auth, datasets, detect, docs, evaluations, feedback, health, images, models, review_queue, stats
+    from .schemas.errors import ErrorOut
+
+    class _Api(Api):
+        ERROR_SCHEMA = ErrorOut
+
+        def _register_error_handlers(self) -> None:  # errors.init_app gives every error the one body
+            pass
+
     app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE="Sightline",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -87,30 +102,16 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             **({"security": [{"ApiKey": []}]} if settings.api_keys else {}),
         },
     )
-    app.extensions["sightline.settings"] = settings
-
-    logging.init_app(app)  # first: every later hook and handler has the request id and start time
-    auth.init_app(app)
-    errors.init_app(app)
-    headers.init_app(app)
-    metrics = Metrics()
-    metrics.init_app(app)
-    storage = Storage.open(settings.database_url, settings.images_dir, settings.images_url)
-    service = DetectionService(settings, storage=storage, on_pass=metrics.observe_pass)
-    service.init_app(app)
-    lifecycle.init_app(app, storage, service)
-
     api = _Api(app)
     for resource in (detect, models, health, images, feedback, review_queue, evaluations, datasets, stats):
         api.register_blueprint(resource.bp)
-    app.register_blueprint(docs.bp)
-    app.register_blueprint(web.bp)
-    if settings.cors_origins:
-        CORS(
-            app,
-            resources={r"/api/*": {"origins": list(settings.cors_origins)}},
-            allow_headers=["Content-Type", auth.API_KEY_HEADER, auth.ADMIN_KEY_HEADER, logging.REQUEST_ID_HEADER],
-            expose_headers=[logging.REQUEST_ID_HEADER],
-        )
-    service.warm_up()
-    return app
+    return api
+
+
+def openapi_document() -> dict:
+    """The API's OpenAPI document as a client sees it, built without loading models or opening storage.
+
+    From the default settings, not the environment: the same checkout always gives the same document.
+    """
+    app = Flask(__name__)
+    return _register_resources(app, Settings()).spec.to_dict()

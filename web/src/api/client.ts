@@ -4,16 +4,20 @@
  */
 import { getApiKey } from "../lib/apiKey";
 import type {
-  Dataset,
+  DatasetPage,
   DetectResult,
+  ErrorBody,
   Evaluation,
+  EvaluationPage,
   ImageFeedbackIn,
+  ImagePage,
   ModelInfo,
-  Page,
+  ModelPage,
+  PromoteIn,
+  PromoteOut,
   ReviewQueuePage,
   Stats,
   StoredImage,
-  StoredImageSummary,
 } from "./types";
 
 export interface DetectParams {
@@ -53,10 +57,6 @@ export const API_BASE = "/api/v1";
 export const API_KEY_HEADER = "X-API-Key";
 /** Long enough for a cold model load on a slow CPU, short enough that the page never waits forever. */
 export const REQUEST_TIMEOUT_MS = 120_000;
-
-interface ErrorBody {
-  error?: { code?: string; message?: string; request_id?: string };
-}
 
 /** A refusal for want of the right API key: the server needs one and got none, or not one it knows. */
 export function isApiKeyRefused(error: ApiError): boolean {
@@ -112,7 +112,7 @@ async function send<T>(
   }
 
   if (!response.ok) {
-    let error: ErrorBody["error"];
+    let error: ErrorBody["error"] | undefined;
     try {
       error = (JSON.parse(errorText) as ErrorBody).error;
     } catch {
@@ -170,7 +170,7 @@ export interface ModelList {
 
 /** The models the server can run, and which one is its default. */
 export async function listModels(signal?: AbortSignal): Promise<ModelList> {
-  const page = await request<{ items: ModelInfo[]; total: number }>("/models", { signal });
+  const page = await request<ModelPage>("/models", { signal });
   const defaultModel = page.items.find((model) => model.default)?.name ?? page.items[0]?.name ?? null;
   return { models: page.items, defaultModel };
 }
@@ -205,7 +205,7 @@ export interface ImageQuery {
 }
 
 /** Stored photos, newest first, one page at a time. */
-export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promise<Page<StoredImageSummary>> {
+export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promise<ImagePage> {
   const search = queryString({
     page: query.page,
     per_page: query.perPage,
@@ -255,11 +255,11 @@ export function deleteMissedObject(missedId: number): Promise<void> {
 /** The first dataset `listDatasets` gives: the reviewed photos, which is no imported dataset. */
 export const REVIEWED_DATASET = "reviewed";
 
-export function listDatasets(signal?: AbortSignal): Promise<Page<Dataset>> {
+export function listDatasets(signal?: AbortSignal): Promise<DatasetPage> {
   return request("/datasets", { signal });
 }
 
-export function listEvaluations(signal?: AbortSignal): Promise<Page<Evaluation>> {
+export function listEvaluations(signal?: AbortSignal): Promise<EvaluationPage> {
   return request("/evaluations", { signal });
 }
 
@@ -282,8 +282,8 @@ export function promoteModel(
   model: string,
   adminKey: string,
   useOperatingPoint = false,
-): Promise<{ default_model: string; evaluation_id: number; score_threshold?: number | null }> {
-  const body = useOperatingPoint ? { model, use_operating_point: true } : { model };
+): Promise<PromoteOut> {
+  const body: PromoteIn = useOperatingPoint ? { model, use_operating_point: true } : { model };
   return request(`/evaluations/${evaluationId}/promote`, sendJson("POST", body, { [ADMIN_KEY_HEADER]: adminKey }));
 }
 

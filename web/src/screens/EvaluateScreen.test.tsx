@@ -32,6 +32,8 @@ function evaluation(status: Evaluation["status"], done: number): Evaluation {
           memory_mb: model === "nanodet" ? 61.4 : 76.2,
           metrics: Object.fromEntries(METRICS.map((m) => [m, values[model]])),
           per_class: {},
+          operating_point: null,
+          provenance: null,
         }))
       : [],
     comparison: finished
@@ -40,6 +42,7 @@ function evaluation(status: Evaluation["status"], done: number): Evaluation {
           { metric: "latency_ms", values: { nanodet: 120, centernet: 493 }, best: "nanodet" },
         ]
       : [],
+    provenance_warning: null,
     recommended_model: finished ? "nanodet" : null,
   };
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type DragEvent, type ReactNode } from "react";
+import type { ModelInfo } from "../../api/types";
 import { formatBytes } from "../../lib/format";
 import { ACCEPT_ATTRIBUTE, checkPhotoFile, FORMAT_NAMES, MAX_UPLOAD_BYTES } from "../../lib/photoFile";
 
@@ -8,7 +9,7 @@ interface Props {
   /** Called with the reason a chosen file was refused. */
   onReject: (message: string) => void;
   /** [width, height] the selected model works at, to tell the user any photo size is fine. */
-  modelInput?: [number, number] | null;
+  modelInput?: ModelInfo["input_size"];
   /** The current photo; the whole area stays a drop target around it. */
   children?: ReactNode;
   /** Whether a paste anywhere on the page is taken as a photo; off while another screen shows. */

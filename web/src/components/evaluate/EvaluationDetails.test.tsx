@@ -19,6 +19,8 @@ function result(model: string, overrides: Partial<EvaluationResult> = {}): Evalu
     model_version: "v1",
     images: 3,
     latency_ms: 20,
+    latency_p50_ms: null,
+    memory_mb: null,
     metrics: { map: 0.4, map_50: 0.5 },
     per_class: { dog: 0.5, cat: 0.3 },
     operating_point: {
@@ -32,6 +34,7 @@ function result(model: string, overrides: Partial<EvaluationResult> = {}): Evalu
     },
     curves: { iou: 0.5, recall: RECALL, precision: HALF, per_class: { dog: FULL, cat: HALF } },
     photo_errors: [],
+    provenance: null,
     ...overrides,
   };
 }
@@ -59,6 +62,7 @@ function evaluation(dataset: string, results: EvaluationResult[]): Evaluation {
     finished_at: "2026-12-02T04:00:09+00:00",
     results,
     comparison: [],
+    provenance_warning: null,
     recommended_model: results[0].model,
   };
 }
