@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { forgetApiKey, saveApiKey } from "../lib/apiKey";
 import { DOG_RESULT, errorResponse, jsonResponse, MODELS } from "../test/fixtures";
-import { ApiError, detect, getImageFile, isApiKeyRefused, listModels, promoteModel, REQUEST_TIMEOUT_MS } from "./client";
+import {
+  ApiError,
+  detect,
+  getImageFile,
+  isApiKeyRefused,
+  listModels,
+  promoteModel,
+  REQUEST_TIMEOUT_MS,
+  toApiError,
+} from "./client";
 
 const fetchMock = vi.fn<typeof fetch>();
 
@@ -95,6 +104,16 @@ describe("detect", () => {
     const error = await pending;
     expect(error).not.toBeInstanceOf(ApiError);
     expect((error as DOMException).name).toBe("AbortError");
+  });
+});
+
+describe("toApiError", () => {
+  it("keeps the client's own errors as they are and names any other failure by its message", () => {
+    const refused = new ApiError("Unknown model 'x'.", { status: 404, code: "not_found", requestId: "req-1" });
+    expect(toApiError(refused)).toBe(refused);
+    const other = toApiError(new TypeError("The file could not be read."));
+    expect(other).toBeInstanceOf(ApiError);
+    expect([other.message, other.code, other.status]).toEqual(["The file could not be read.", "client_error", null]);
   });
 });
 

@@ -48,6 +48,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Any failure as an ApiError, for the page to show: the client's own pass as they are; anything else
+ * thrown on the way (the browser refusing to read a file, a bug) keeps its message.
+ */
+export function toApiError(cause: unknown): ApiError {
+  if (cause instanceof ApiError) return cause;
+  return new ApiError(cause instanceof Error ? cause.message : String(cause), { code: "client_error" });
+}
+
 /** Whether sending the same request again may succeed: the network, a timeout, an overloaded or failing server. */
 export function isRetryable(error: ApiError): boolean {
   return error.status === null || error.status >= 500 || error.status === 408 || error.status === 429;

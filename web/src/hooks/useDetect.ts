@@ -1,6 +1,6 @@
 /** Sending a photo to the detector, with one request in flight at a time and no way to hang. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, detect, type DetectParams } from "../api/client";
+import { detect, toApiError, type ApiError, type DetectParams } from "../api/client";
 import type { DetectResult } from "../api/types";
 
 export type DetectState =
@@ -26,11 +26,7 @@ export function useDetect() {
       setState({ status: "done", result, params, roundTripMs: performance.now() - started });
     } catch (cause) {
       if (controller.signal.aborted) return;
-      const error =
-        cause instanceof ApiError
-          ? cause
-          : new ApiError(cause instanceof Error ? cause.message : String(cause), { code: "client_error" });
-      setState({ status: "error", error, params });
+      setState({ status: "error", error: toApiError(cause), params });
     } finally {
       if (inFlight.current === controller) inFlight.current = null;
     }

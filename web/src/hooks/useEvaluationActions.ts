@@ -1,8 +1,7 @@
 /** Starting an evaluation and promoting its winner, with the outcome of each for the page to show. */
 import { useState } from "react";
-import { promoteModel, startEvaluation, type ApiError } from "../api/client";
+import { promoteModel, startEvaluation, toApiError, type ApiError } from "../api/client";
 import type { Evaluation } from "../api/types";
-import { toApiError } from "./useResource";
 
 export function useEvaluationActions() {
   const [busy, setBusy] = useState<"start" | "promote" | null>(null);

@@ -1,17 +1,12 @@
 /** Loading something from the API when `key` changes, with the last good data kept while reloading. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "../api/client";
+import { toApiError, type ApiError } from "../api/client";
 import { useApiKey } from "./useApiKey";
 
 export type ResourceState<T> =
   | { status: "loading"; data: T | null }
   | { status: "done"; data: T }
   | { status: "error"; error: ApiError; data: T | null };
-
-export function toApiError(cause: unknown): ApiError {
-  if (cause instanceof ApiError) return cause;
-  return new ApiError(cause instanceof Error ? cause.message : String(cause), { code: "client_error" });
-}
 
 /**
  * `load` runs on mount, whenever `key` changes, and on `reload()`; an answer that arrives after a newer

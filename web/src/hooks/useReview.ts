@@ -1,10 +1,9 @@
 /** One stored photo under review: its record from the API, the reviewer's unsaved edits, and saving them. */
 import { useState } from "react";
-import { clearFeedback, deleteMissedObject, submitFeedback, type ApiError } from "../api/client";
+import { clearFeedback, deleteMissedObject, submitFeedback, toApiError, type ApiError } from "../api/client";
 import type { StoredImage } from "../api/types";
 import { EMPTY_DRAFT, pendingChanges, type ReviewDraft } from "../lib/review";
 import { useImage } from "./useLifecycle";
-import { toApiError } from "./useResource";
 
 export function useReview(imageId: number) {
   const image = useImage(imageId);

@@ -1,11 +1,10 @@
 import { useEffect, useRef, useState } from "react";
-import type { ApiError } from "../api/client";
+import { toApiError, type ApiError } from "../api/client";
 import type { Box, StoredDetection } from "../api/types";
 import { useElementSize } from "../hooks/useElementSize";
 import { useReviewQueue } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
 import { useReview } from "../hooks/useReview";
-import { toApiError } from "../hooks/useResource";
 import { guardLeaving, links } from "../hooks/useRoute";
 import { formatDate, formatScore } from "../lib/format";
 import {
