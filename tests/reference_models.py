@@ -22,16 +22,20 @@ os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ultralytics-se
 YOLO_SIZE = 320
 
 
-def _yolo():
-    """Ultralytics' YOLO class. Importing Ultralytics replaces PIL's `Image.open` for the whole process
-    (to try pi-heif on unknown files); the original is put back so other tests see Pillow as it is."""
+def _ultralytics(model_class: str = "YOLO"):
+    """Ultralytics' YOLO (or RTDETR) class. Importing Ultralytics replaces PIL's `Image.open` for the whole
+    process (to try pi-heif on unknown files); the original is put back so other tests see Pillow as it is."""
     from PIL import Image as pil
 
     original = pil.open
-    from ultralytics import YOLO
+    import ultralytics
 
     pil.open = original
-    return YOLO
+    return getattr(ultralytics, model_class)
+
+
+def _yolo():
+    return _ultralytics("YOLO")
 
 
 def sample_photos() -> dict[str, Image.Image]:
@@ -89,6 +93,85 @@ def yolo_reference(path: Path, photo: Image.Image, score_threshold: float) -> tu
     )[0]
     boxes = result.boxes
     return boxes.xyxy.numpy(), boxes.conf.numpy(), boxes.cls.numpy().astype(np.int64)
+
+
+# A small RT-DETR (plain convolution backbone, RT-DETR's AIFI encoder, CCFM neck and RTDETRDecoder with
+# 100 queries), so that building and exporting it takes about a second; rtdetr-l.yaml's layout, narrower.
+RT_DETR_YAML = """
+nc: 80
+backbone:
+  - [-1, 1, Conv, [16, 3, 2]]
+  - [-1, 1, Conv, [32, 3, 2]]
+  - [-1, 1, Conv, [32, 3, 2]] # 2: P3/8
+  - [-1, 1, Conv, [64, 3, 2]] # 3: P4/16
+  - [-1, 1, Conv, [64, 3, 2]] # 4: P5/32
+head:
+  - [-1, 1, Conv, [64, 1, 1, None, 1, 1, False]]
+  - [-1, 1, AIFI, [128, 4]]
+  - [-1, 1, Conv, [64, 1, 1]] # 7: Y5
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [3, 1, Conv, [64, 1, 1, None, 1, 1, False]]
+  - [[-2, -1], 1, Concat, [1]]
+  - [-1, 1, RepC3, [64]]
+  - [-1, 1, Conv, [64, 1, 1]] # 12: Y4
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [2, 1, Conv, [64, 1, 1, None, 1, 1, False]]
+  - [[-2, -1], 1, Concat, [1]]
+  - [-1, 1, RepC3, [64]] # 16: X3
+  - [-1, 1, Conv, [64, 3, 2]]
+  - [[-1, 12], 1, Concat, [1]]
+  - [-1, 1, RepC3, [64]] # 19: F4
+  - [-1, 1, Conv, [64, 3, 2]]
+  - [[-1, 7], 1, Concat, [1]]
+  - [-1, 1, RepC3, [64]] # 22: F5
+  - [[16, 19, 22], 1, RTDETRDecoder, [nc, 64, 100, 4, 4, 2, 128]] # hidden, queries, points, heads, layers, ffn
+"""
+
+
+def build_ultralytics_rt_detr_onnx(directory: Path) -> Path:
+    """Ultralytics builds the small RT-DETR above with random weights and exports it with its own exporter."""
+    import torch
+
+    torch.manual_seed(0)
+    yaml = directory / "rtdetr-small.yaml"
+    yaml.write_text(RT_DETR_YAML)
+    model = _ultralytics("RTDETR")(str(yaml))
+    _recalibrate_batch_norm(model.model, (YOLO_SIZE, YOLO_SIZE))
+    head = model.model.model[-1]
+    with torch.no_grad():
+        for layer in [*head.dec_score_head, head.enc_score_head]:
+            layer.bias.fill_(-2.0)  # from -4.6 (a prior of 0.01): scores spread over 0.2-0.6
+        for mlp in head.dec_bbox_head:
+            # Wider and taller boxes (w, h logits), so that some of a class overlap as real detections do.
+            mlp.layers[-1].bias[2:] += 1.0
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        exported = Path(model.export(format="onnx", imgsz=YOLO_SIZE, verbose=False))
+    finally:
+        os.chdir(previous)
+    return directory / exported.name
+
+
+def ultralytics_rt_detr_reference(path: Path, photo: Image.Image, score_threshold: float):
+    """Ultralytics' own RTDETRPredictor on the exported file: boxes xyxy in photo pixels (cut at the photo's
+    edges, as every box we serve is), scores, class ids."""
+    bgr = np.ascontiguousarray(np.asarray(photo)[:, :, ::-1])
+    result = _ultralytics("RTDETR")(str(path)).predict(
+        bgr, conf=score_threshold, imgsz=YOLO_SIZE, max_det=300, verbose=False
+    )[0]
+    boxes = result.boxes
+    limits = np.array([photo.width, photo.height] * 2, dtype=np.float32)
+    return np.clip(boxes.xyxy.numpy(), 0, limits), boxes.conf.numpy(), boxes.cls.numpy().astype(np.int64)
+
+
+def nms_would_drop(reference, iou_threshold: float = 0.5) -> int:
+    """How many of the reference's boxes per-class NMS at `iou_threshold` would remove: for an NMS-free
+    model, above zero means a comparison at that threshold can tell whether we apply NMS."""
+    from sightline.detection.detector import batched_nms
+
+    boxes, scores, class_ids = reference
+    return len(scores) - len(batched_nms(boxes, scores, class_ids, iou_threshold))
 
 
 def assert_same_detections(ours, reference, score_threshold: float) -> None:

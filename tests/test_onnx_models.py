@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import torch
+from torchvision.ops import box_iou
 
-from reference_models import assert_same_detections, sample_photos, yolo_reference
+from reference_models import (
+    assert_same_detections,
+    build_ultralytics_rt_detr_onnx,
+    nms_would_drop,
+    sample_photos,
+    ultralytics_rt_detr_reference,
+    yolo_reference,
+)
+from sightline.detection.catalogue import add_model
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelLoadError, ModelRegistry
 
@@ -20,18 +30,72 @@ def test_yolo_exports_give_ultralytics_own_boxes_labels_and_scores(yolo_exports,
     registry = _registry(tmp_path, name.replace("-", "_"), yolo_exports[name])
     spec = registry.spec(name.replace("-", "_"))
     detector = registry.get(spec.name)
-    # NMS-free heads are compared without our NMS, as Ultralytics applies none to them.
-    options = DetectOptions(score_threshold=0.3, iou_threshold=1.0 if "end2end" in name else 0.5, max_detections=300)
-    compared = 0
-    for photo_name, photo in sample_photos().items():
+    # The default iou_threshold, as clients send it: an NMS-free head must not be suppressed by it.
+    options = DetectOptions(score_threshold=0.3, max_detections=300)
+    assert options.iou_threshold == 0.5
+    compared, overlapping = 0, 0
+    for photo in sample_photos().values():
         (ours,) = detector.detect([photo], options)
         reference = yolo_reference(yolo_exports[name], photo, 0.3)
         assert_same_detections(ours, reference, 0.3)
         compared += len(reference[0])
-        print(photo_name, len(ours), len(reference[0]))
+        overlapping += nms_would_drop(reference)
     assert compared >= 20  # enough boxes for the comparison to mean something
+    if "end2end" in name:
+        assert overlapping >= 5  # boxes our NMS would have wrongly removed are among those compared
     assert spec.architecture == ("yolo-end2end" if "end2end" in name else "yolo")
     assert spec.input_size == (320, 320)
+
+
+@pytest.fixture(scope="module")
+def rt_detr_export(tmp_path_factory):
+    return build_ultralytics_rt_detr_onnx(tmp_path_factory.mktemp("ultralytics-rt-detr"))
+
+
+def test_models_add_registers_an_ultralytics_rt_detr_export_and_it_gives_ultralytics_own_detections(
+    rt_detr_export, models_dir, tmp_path
+):
+    path = rt_detr_export
+    models_file = tmp_path / "models.toml"
+    photos = sample_photos()
+
+    added = add_model(models_dir, models_file, path, photos["dog"], name="rtdetr")
+
+    assert (added.spec.format, added.spec.architecture, added.spec.input_size) == (
+        "onnx",
+        "ultralytics-rtdetr",
+        (320, 320),
+    )
+    detector = ModelRegistry(models_dir, models_file).get("rtdetr")
+    options = DetectOptions(score_threshold=0.4, max_detections=300)  # the default iou_threshold, 0.5
+    compared, overlapping, scores, classes = 0, 0, set(), set()
+    for photo in photos.values():
+        (ours,) = detector.detect([photo], options)
+        reference = ultralytics_rt_detr_reference(path, photo, 0.4)
+        assert_same_detections(ours, reference, 0.4)
+        compared += len(reference[0])
+        overlapping += nms_would_drop(reference)
+        scores |= {round(float(score), 3) for score in reference[1]}
+        classes |= set(reference[2].tolist())
+    # Random weights, made to vary: many boxes, scores and classes, some that NMS would have removed.
+    assert compared >= 50 and len(scores) >= 30 and len(classes) >= 10
+    assert overlapping >= 5
+
+
+def test_agnostic_nms_asked_for_still_leaves_one_label_per_object_on_an_nms_free_model(rt_detr_export, tmp_path):
+    detector = _registry(tmp_path, "rtdetr", rt_detr_export).get("rtdetr")
+    photo = sample_photos()["dog"]
+
+    (plain,) = detector.detect([photo], DetectOptions(score_threshold=0.3))
+    (agnostic,) = detector.detect([photo], DetectOptions(score_threshold=0.3, agnostic_nms=True))
+
+    def overlaps(found) -> int:
+        iou = box_iou(torch.from_numpy(found.boxes), torch.from_numpy(found.boxes)).fill_diagonal_(0)
+        return int((iou > 0.5).sum()) // 2
+
+    # Boxes are cut at the photo's edges after NMS, as Ultralytics cuts them, so a few cut ones may overlap.
+    assert overlaps(plain) >= 50 and overlaps(agnostic) <= overlaps(plain) // 20
+    assert 0 < len(agnostic) < len(plain)
 
 
 def _onnx_file(path, outputs: dict[str, list[int]]):

@@ -16,8 +16,9 @@ from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelRegistry
 
 THRESHOLD = 0.2
-# DETR-family models need no NMS and transformers applies none.
-OPTIONS = DetectOptions(score_threshold=THRESHOLD, iou_threshold=1.0, max_detections=300)
+# The default iou_threshold (0.5), as clients send it: DETR-family models need no NMS and transformers
+# applies none, so neither may we.
+OPTIONS = DetectOptions(score_threshold=THRESHOLD, max_detections=300)
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,14 @@ PassRunner = Callable[["Detector", Sequence[Photo], float], list[Candidates]]
 
 
 class Detector(ABC):
-    """Runs one model. Thread-safe: forward passes only read the weights."""
+    """Runs one model. Thread-safe: forward passes only read the weights.
+
+    `nms_free`: the model gives one box per object itself (YOLO end-to-end heads, DETR-family set
+    prediction), so the request's per-class NMS is not applied, as their own predictors apply none;
+    `agnostic_nms`, asked for explicitly, still is.
+    """
+
+    nms_free = False
 
     def __init__(self, name: str, categories: Sequence[str]) -> None:
         self.name = name
@@ -62,7 +69,11 @@ class Detector(ABC):
             flipped = self.gather([mirror(photo) for photo in photos], options, run)
             found = [
                 weighted_boxes_fusion(
-                    [suppress(plain, options), unmirror(suppress(mirrored, options), photo.width)], (1.0, 1.0)
+                    [
+                        suppress(plain, options, self.nms_free),
+                        unmirror(suppress(mirrored, options, self.nms_free), photo.width),
+                    ],
+                    (1.0, 1.0),
                 )
                 for plain, mirrored, photo in zip(found, flipped, photos, strict=True)
             ]
@@ -70,7 +81,7 @@ class Detector(ABC):
 
     def selected(self, candidates: Candidates, options: DetectOptions, photo: Photo) -> Detections:
         """What `detect` returns for one photo from its candidates (see `select`)."""
-        return select(candidates, options, self.categories)
+        return select(candidates, options, self.categories, self.nms_free)
 
     def gather(self, photos: Sequence[Photo], options: DetectOptions, run: PassRunner) -> list[Candidates]:
         """Per photo, the candidates `detect` selects from; one pass of this model through `run`."""
@@ -111,8 +122,10 @@ class FixedInputDetector(Detector):
         input_spec: InputSpec,
         decode: Callable[[Sequence[np.ndarray], float], list[Candidates]],
         clip_after_nms: bool = False,
+        nms_free: bool = False,
     ) -> None:
         super().__init__(name, categories)
+        self.nms_free = nms_free
         self.forward = forward
         self.input_spec = input_spec
         self.decode = decode
@@ -154,15 +167,18 @@ def _warm_up_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def select(candidates: Candidates, options: DetectOptions, categories: Sequence[str]) -> Detections:
+def select(
+    candidates: Candidates, options: DetectOptions, categories: Sequence[str], nms_free: bool = False
+) -> Detections:
     """Score threshold, class filter, NMS and the top-N cut, in that order."""
-    return Detections.from_arrays(*suppress(candidates, options), categories)
+    return Detections.from_arrays(*suppress(candidates, options, nms_free), categories)
 
 
-def suppress(candidates: Candidates, options: DetectOptions) -> Candidates:
+def suppress(candidates: Candidates, options: DetectOptions, nms_free: bool = False) -> Candidates:
     """`select` before naming the classes: the kept candidates, best first.
 
-    NMS is per class, or across classes with `options.agnostic_nms` (one label per object).
+    NMS is per class, or across classes with `options.agnostic_nms` (one label per object); an
+    NMS-free model's candidates (`Detector.nms_free`) are only suppressed across classes, when asked.
     """
     boxes, scores, class_ids = candidates
     keep = scores >= options.score_threshold
@@ -172,8 +188,13 @@ def suppress(candidates: Candidates, options: DetectOptions) -> Candidates:
     if len(scores) > PRE_NMS_TOP_K:
         top = np.argsort(-scores, kind="stable")[:PRE_NMS_TOP_K]
         boxes, scores, class_ids = boxes[top], scores[top], class_ids[top]
-    groups = np.zeros_like(class_ids) if options.agnostic_nms else class_ids
-    order = batched_nms(boxes, scores, groups, options.iou_threshold)[: options.max_detections]
+    if options.agnostic_nms:
+        order = batched_nms(boxes, scores, np.zeros_like(class_ids), options.iou_threshold)
+    elif nms_free:
+        order = np.argsort(-scores, kind="stable")
+    else:
+        order = batched_nms(boxes, scores, class_ids, options.iou_threshold)
+    order = order[: options.max_detections]
     return boxes[order], scores[order], class_ids[order]
 
 

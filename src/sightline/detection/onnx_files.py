@@ -1,7 +1,8 @@
 """ONNX detector files users bring: recognise the output layout, and with it the family that serves it.
 
-Recognised layouts (`families/yolo`, `families/detr`): Ultralytics YOLO raw `[B, 4 + classes, anchors]` and end-to-end
-`[B, K, 6]`, and DETR-style pairs of `[B, queries, 4]` boxes with `[B, queries, classes]` logits.
+Recognised layouts (`families/yolo`, `families/ultralytics_rtdetr`, `families/detr`): Ultralytics YOLO raw
+`[B, 4 + classes, anchors]` and end-to-end `[B, K, 6]`, Ultralytics RT-DETR `[B, K, 6]` (told apart by the
+head its metadata names), and DETR-style pairs of `[B, queries, 4]` boxes with `[B, queries, classes]` logits.
 Input size and class names come from the file's own metadata (Ultralytics writes `imgsz`, `names`)
 or its input shape; a models.toml entry may override them.
 """
@@ -12,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .categories import COCO_80
-from .families import detr, yolo
+from .families import detr, ultralytics_rtdetr, yolo
 from .families.base import OnnxFileFamily
 
-FAMILIES: tuple[OnnxFileFamily, ...] = (yolo.FAMILY, detr.FAMILY)
+FAMILIES: tuple[OnnxFileFamily, ...] = (yolo.FAMILY, ultralytics_rtdetr.FAMILY, detr.FAMILY)
 LAYOUTS = tuple(layout for family in FAMILIES for layout in family.layouts)
 SUPPORTED = (
     f"{yolo.RAW} (one output [1, 4 + classes, anchors]: Ultralytics YOLOv5u/v8/v9/11), "
     f"{yolo.END_TO_END} (one output [1, K, 6]: YOLOv10, YOLO26), "
+    f"{ultralytics_rtdetr.LAYOUT} (one output [1, K, 6] from Ultralytics' RT-DETR exporter), "
     f"{detr.SIGMOID} or {detr.SOFTMAX} (two outputs [1, queries, 4] normalised cxcywh boxes "
     "and [1, queries, classes] logits: RT-DETR, D-FINE, RF-DETR, DETR)"
 )
@@ -77,7 +79,9 @@ def inspect(path: Path) -> OnnxFacts:
     layout, classes = None, None
     if len(outputs) == 1 and len(shapes[0]) == 3:
         _, rows, columns = shapes[0]
-        if columns == 6 and (metadata.get("end2end", True) or not isinstance(rows, int)):
+        if columns == 6 and metadata.get("head") == ultralytics_rtdetr.HEAD:
+            layout = ultralytics_rtdetr.LAYOUT
+        elif columns == 6 and (metadata.get("end2end", True) or not isinstance(rows, int)):
             layout = yolo.END_TO_END
         elif isinstance(rows, int) and rows > 4 and (not isinstance(columns, int) or columns > rows):
             layout, classes = yolo.RAW, rows - 4

@@ -74,7 +74,9 @@ class DetrFamily(OnnxFileFamily):
         forward = OnnxFileForward(spec.weights, spec.input_spec, context.threads, context.passes)
         boxes_first = forward.session.get_outputs()[0].shape[-1] == 4
         decode = decoder(spec.architecture, spec.input_spec.size, boxes_first)
-        return FixedInputDetector(spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True)
+        return FixedInputDetector(
+            spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True, nms_free=True
+        )
 
 
 FAMILY = DetrFamily()

@@ -80,7 +80,11 @@ class EnsembleDetector(Detector):
         # overlapping candidates would average strong boxes with their own weak duplicates.
         per_member = [member.gather(images, options, run) for member in self.members]
         return [
-            weighted_boxes_fusion([suppress(found, options) for found in photo], self.weights, FUSION_IOU)
+            weighted_boxes_fusion(
+                [suppress(found, options, member.nms_free) for found, member in zip(photo, self.members, strict=True)],
+                self.weights,
+                FUSION_IOU,
+            )
             for photo in zip(*per_member, strict=True)
         ]
 

@@ -59,6 +59,8 @@ def inspect(folder: Path) -> CheckpointFacts:
 class TransformersDetector(Detector):
     """Photos at their own size through the checkpoint's processor, model and post-processing."""
 
+    nms_free = True  # transformers' object-detection models are all DETR-style set predictors
+
     def __init__(self, name: str, categories: Sequence[str], model, processor) -> None:
         super().__init__(name, categories)
         self.model = model

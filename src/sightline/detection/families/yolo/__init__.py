@@ -26,7 +26,8 @@ PAD_VALUE = 114
 def read_metadata(metadata: dict[str, str]) -> dict:
     """What Ultralytics' exporter writes into an ONNX file's metadata_props, parsed.
 
-    Returns any of: "names" (class names by id), "imgsz" ((height, width)), "stride", "end2end".
+    Returns any of: "names" (class names by id), "imgsz" ((height, width)), "stride", "end2end", "head"
+    (the detection head's class name, e.g. "RTDETRDecoder").
     """
     found = {}
     if "names" in metadata:
@@ -39,6 +40,8 @@ def read_metadata(metadata: dict[str, str]) -> dict:
         found["stride"] = int(float(metadata["stride"]))
     if "end2end" in metadata:
         found["end2end"] = metadata["end2end"] == "True"
+    if "head" in metadata:
+        found["head"] = metadata["head"]
     return found
 
 
@@ -76,7 +79,11 @@ class YoloFamily(OnnxFileFamily):
     def build(self, spec: ModelSpec, context: LoadContext) -> FixedInputDetector:
         forward = OnnxFileForward(spec.weights, spec.input_spec, context.threads, context.passes)
         decode = raw_candidates if spec.architecture == RAW else end_to_end_candidates
-        return FixedInputDetector(spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True)
+        # The end-to-end head keeps one box per object itself; Ultralytics applies no NMS to it.
+        return FixedInputDetector(
+            spec.name, spec.categories, forward, spec.input_spec, decode, clip_after_nms=True,
+            nms_free=spec.architecture == END_TO_END,
+        )  # fmt: skip
 
 
 FAMILY = YoloFamily()
