@@ -30,5 +30,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Panzoom's package is "type": "module" but its "main" is a UMD file; Node needs its ES build.
+    alias: { "@panzoom/panzoom": "@panzoom/panzoom/dist/panzoom.es.js" },
   },
 });

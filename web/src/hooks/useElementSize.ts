@@ -8,13 +8,13 @@ export function useElementSize<T extends HTMLElement>(): [(element: T | null) =>
   // A callback ref (React 19 runs its returned cleanup) follows the element even when it is replaced.
   const ref = useCallback((element: T | null) => {
     if (!element) return;
-    const measure = () => {
-      const { width, height } = element.getBoundingClientRect();
+    const keep = (width: number, height: number) =>
       setSize((old) => (old && old.width === width && old.height === height ? old : { width, height }));
-    };
-    measure();
+    const { width, height } = element.getBoundingClientRect();
+    keep(width, height);
     if (typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(measure);
+    // The layout size, which a zoom's CSS transform leaves alone (the bounding box grows with it).
+    const observer = new ResizeObserver(([entry]) => keep(entry.contentRect.width, entry.contentRect.height));
     observer.observe(element);
     return () => observer.disconnect();
   }, []);

@@ -7,6 +7,7 @@ import { formatBytes } from "../../lib/format";
 import type { Photo } from "../../lib/photoFile";
 import { byScore, overlayTags } from "../../lib/tagPlacement";
 import { DetectionOverlay } from "./DetectionOverlay";
+import { ZoomablePhoto } from "./ZoomablePhoto";
 
 interface Props {
   photo: Photo;
@@ -42,7 +43,35 @@ export function PhotoView(props: Props) {
   }, [busy, takeFocus]);
   return (
     <figure className="photo-view">
-      <div className="photo-frame">
+      <ZoomablePhoto
+        key={photo.url}
+        label={`Your photo ${photo.file.name}`}
+        cover={
+          busy && (
+            <div className="photo-busy" role="status" aria-live="polite">
+              <div className="box has-text-centered">
+                <p className="mb-2">{busyLabel}</p>
+                <progress className="progress is-small is-primary" aria-label={busyLabel} />
+                {slow && (
+                  <p className="mb-2 has-text-weight-semibold" data-testid="slow-server">
+                    The server is slow to answer. It may be busy; you can wait, or send the photo again.
+                  </p>
+                )}
+                <div className="buttons is-centered">
+                  {slow && (
+                    <button type="button" className="button is-small is-primary" onClick={onRetry}>
+                      Retry
+                    </button>
+                  )}
+                  <button ref={cancel} type="button" className="button is-small is-light" onClick={onCancel}>
+                    Cancel
+                  </button>
+                </div>
+              </div>
+            </div>
+          )
+        }
+      >
         <img
           ref={measure}
           src={photo.url}
@@ -62,30 +91,7 @@ export function PhotoView(props: Props) {
             tagPlaces={tagPlaces}
           />
         )}
-        {busy && (
-          <div className="photo-busy" role="status" aria-live="polite">
-            <div className="box has-text-centered">
-              <p className="mb-2">{busyLabel}</p>
-              <progress className="progress is-small is-primary" aria-label={busyLabel} />
-              {slow && (
-                <p className="mb-2 has-text-weight-semibold" data-testid="slow-server">
-                  The server is slow to answer. It may be busy; you can wait, or send the photo again.
-                </p>
-              )}
-              <div className="buttons is-centered">
-                {slow && (
-                  <button type="button" className="button is-small is-primary" onClick={onRetry}>
-                    Retry
-                  </button>
-                )}
-                <button ref={cancel} type="button" className="button is-small is-light" onClick={onCancel}>
-                  Cancel
-                </button>
-              </div>
-            </div>
-          </div>
-        )}
-      </div>
+      </ZoomablePhoto>
       {leftOut > 0 && (
         <p className="is-size-7 has-text-grey mt-2" data-testid="tags-left-out">
           {leftOut} of {tagPlaces.length} tags do not fit on the photo at this size, so they are not drawn over the others;
