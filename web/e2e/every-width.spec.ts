@@ -3,19 +3,13 @@
  * sideways, tags never cover each other, keyboard focus and colours are usable, a slow server is
  * said to be slow, and every screen passes an automated accessibility scan.
  */
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DetectResult, StoredImage } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
+import { expectAccessible, expectNoSidewaysScroll, WIDTHS } from "./page-checks";
 import { sample, type PhotoFile } from "./photos";
-
-const WIDTHS = [
-  { width: 390, height: 844, name: "phone" },
-  { width: 768, height: 1024, name: "tablet" },
-  { width: 1280, height: 900, name: "desktop" },
-];
 
 const DETECT_PATH = "/api/v1/detect";
 const detectUrl = (url: URL) => url.pathname === DETECT_PATH;
@@ -48,20 +42,6 @@ async function forget(page: Page, imageId: number) {
   expect(response.status()).toBe(204);
 }
 
-/** The page is no wider than the window: nothing to scroll to sideways. */
-async function expectNoSidewaysScroll(page: Page) {
-  const { scrollWidth, innerWidth, wide } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    // What reaches past the window, to say what to fix when something does.
-    wide: Array.from(document.querySelectorAll("body *"))
-      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && e.closest(".table-container") === null)
-      .slice(0, 5)
-      .map((e) => `${e.tagName.toLowerCase()}.${Array.from(e.classList).join(".")} ${e.textContent?.slice(0, 30)}`),
-  }));
-  expect(scrollWidth, `page width; too wide: ${wide.join(" | ")}`).toBeLessThanOrEqual(innerWidth);
-}
-
 /** The on-screen rectangles of every detection tag, checked pairwise for overlap. */
 async function expectTagsApart(page: Page) {
   const tags = await page.locator(".detection-tag").evaluateAll((elements) =>
@@ -76,15 +56,6 @@ async function expectTagsApart(page: Page) {
   }
   expect(overlapping, "tags covering each other").toEqual([]);
   return tags.length;
-}
-
-/** No serious or critical accessibility violation on what the page shows now. */
-async function expectAccessible(page: Page, screen: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const bad = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(bad, `accessibility violations on ${screen}`).toEqual([]);
 }
 
 for (const viewport of WIDTHS) {

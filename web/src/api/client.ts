@@ -4,6 +4,7 @@
  */
 import { getApiKey } from "../lib/apiKey";
 import type {
+  DatasetImport,
   DatasetPage,
   DetectResult,
   ErrorBody,
@@ -266,6 +267,37 @@ export const REVIEWED_DATASET = "reviewed";
 
 export function listDatasets(signal?: AbortSignal): Promise<DatasetPage> {
   return request("/datasets", { signal });
+}
+
+/** The dataset file formats the server reads and writes. */
+export type DatasetFormat = DatasetImport["format"];
+export const DATASET_FORMATS: readonly DatasetFormat[] = ["coco", "yolo", "voc"];
+
+/** Importing a zip can take a while: every photo in it is decoded and checked before anything is stored. */
+const DATASET_TIMEOUT_MS = 600_000;
+
+/** Store a dataset sent as a zip archive; `format` is detected from its files when absent. */
+export function importDataset(archive: File, name: string, format?: DatasetFormat): Promise<DatasetImport> {
+  const form = new FormData();
+  form.append("archive", archive, archive.name);
+  const search = queryString({ name, format });
+  return request(`/datasets${search}`, { method: "POST", body: form }, DATASET_TIMEOUT_MS);
+}
+
+/** A dataset ("reviewed": the reviewed photos' ground truth) as a zip archive in `format`, with its file name. */
+export async function exportDataset(name: string, format: DatasetFormat): Promise<{ archive: Blob; fileName: string }> {
+  const url = `${API_BASE}/datasets/${encodeURIComponent(name)}/archive?format=${format}`;
+  let fileName = `${name}-${format}.zip`;
+  const { body } = await send(
+    url,
+    {},
+    (response) => {
+      fileName = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? fileName;
+      return response.blob();
+    },
+    DATASET_TIMEOUT_MS,
+  );
+  return { archive: body, fileName };
 }
 
 export function listEvaluations(signal?: AbortSignal): Promise<EvaluationPage> {

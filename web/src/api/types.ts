@@ -67,6 +67,7 @@ export type PromoteIn = Schemas["PromoteIn"];
 export type PromoteOut = Schemas["PromoteOut"];
 export type Dataset = Schemas["DatasetOut"];
 export type DatasetPage = Schemas["DatasetPageOut"];
+export type DatasetImport = Schemas["DatasetImportOut"];
 
 // Stats
 export type FeedbackShare = Schemas["FeedbackShareOut"];

@@ -3,6 +3,7 @@ import { isApiKeyRefused, REVIEWED_DATASET } from "../api/client";
 import type { Evaluation } from "../api/types";
 import { ErrorNotification } from "../components/common/ErrorNotification";
 import { ComparisonTable } from "../components/evaluate/ComparisonTable";
+import { DatasetsPanel } from "../components/evaluate/DatasetsPanel";
 import { MetricChart } from "../components/evaluate/MetricChart";
 import { ModelCostTable } from "../components/evaluate/ModelCostTable";
 import { OperatingPoint } from "../components/evaluate/OperatingPoint";
@@ -10,6 +11,7 @@ import { PhotoErrors } from "../components/evaluate/PhotoErrors";
 import { PrCurveChart } from "../components/evaluate/PrCurveChart";
 import { PromoteModel } from "../components/evaluate/PromoteModel";
 import { ProvenanceTable } from "../components/evaluate/ProvenanceTable";
+import { useDatasetTransfer } from "../hooks/useDatasetTransfer";
 import { useEvaluationActions } from "../hooks/useEvaluationActions";
 import { useDatasets, useEvaluation, useEvaluations } from "../hooks/useLifecycle";
 import { modelsChanged, useModels } from "../hooks/useModels";
@@ -25,12 +27,14 @@ const STATUS_TAGS: Record<Evaluation["status"], string> = {
   failed: "is-danger is-light",
 };
 
-/** Run the models on the reviewed photos, follow the run, compare their mAP, and promote the better one. */
+/** Run the models on the reviewed photos or a dataset, follow the run, compare their mAP, and promote the better one;
+ * import and export datasets. */
 export function EvaluateScreen() {
   const models = useModels();
   const datasets = useDatasets();
   const evaluations = useEvaluations();
   const actions = useEvaluationActions();
+  const transfer = useDatasetTransfer();
   const [chosenModels, setChosenModels] = useState<string[] | null>(null);
   const [dataset, setDataset] = useState(REVIEWED_DATASET);
   const [selectedId, setSelectedId] = useState<number | null>(null);
@@ -157,6 +161,15 @@ export function EvaluateScreen() {
               Run evaluation
             </button>
           </form>
+
+          <DatasetsPanel
+            datasets={datasetList}
+            transfer={transfer}
+            onImported={(name) => {
+              datasets.reload();
+              setDataset(name);
+            }}
+          />
 
           {pastRuns.length > 0 && (
             <div className="box">
