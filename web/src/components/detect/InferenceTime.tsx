@@ -20,24 +20,18 @@ export function InferenceTime({ result, roundTripMs }: Props) {
           </span>
         </div>
       </div>
-      <div className="control">
-        <div className="tags has-addons">
-          <span className="tag is-dark">inference</span>
-          <span className="tag is-success is-light">{formatMs(result.timing_ms.inference)}</span>
+      {[
+        { name: "inference", ms: result.timing_ms.inference, tone: "is-success is-light" },
+        { name: "server", ms: result.timing_ms.total, tone: "is-light", title: "Decoding, inference and post-processing on the server" },
+        { name: "round trip", ms: roundTripMs, tone: "is-light", title: "Upload, server and download, measured in this page" },
+      ].map(({ name, ms, tone, title }) => (
+        <div key={name} className="control">
+          <div className="tags has-addons" title={title}>
+            <span className="tag is-dark">{name}</span>
+            <span className={`tag ${tone}`}>{formatMs(ms)}</span>
+          </div>
         </div>
-      </div>
-      <div className="control">
-        <div className="tags has-addons" title="Decoding, inference and post-processing on the server">
-          <span className="tag is-dark">server</span>
-          <span className="tag is-light">{formatMs(result.timing_ms.total)}</span>
-        </div>
-      </div>
-      <div className="control">
-        <div className="tags has-addons" title="Upload, server and download, measured in this page">
-          <span className="tag is-dark">round trip</span>
-          <span className="tag is-light">{formatMs(roundTripMs)}</span>
-        </div>
-      </div>
+      ))}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { imageFileUrl, REVIEWED_DATASET } from "../../api/client";
 import type { ErrorBox, Evaluation, PhotoErrors as Errors } from "../../api/types";
 import { links } from "../../hooks/useRoute";
 import { formatScore } from "../../lib/format";
+import { NameOptions } from "../common/NameOptions";
 import { StoredPhoto } from "../common/StoredPhoto";
 
 const PAGE = 6;
@@ -117,11 +118,7 @@ export function PhotoErrors({ evaluation }: { evaluation: Evaluation }) {
               setShown(PAGE);
             }}
           >
-            {withErrors.map((r) => (
-              <option key={r.model} value={r.model}>
-                {r.model}
-              </option>
-            ))}
+            <NameOptions names={withErrors.map((r) => r.model)} />
           </select>
         </div>
       </div>

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import type { EvaluationResult } from "../../api/types";
 import { MODEL_COLOURS } from "../../lib/colors";
+import { NameOptions } from "../common/NameOptions";
 
 const WIDTH = 420;
 const HEIGHT = 300;
@@ -47,11 +48,7 @@ export function PrCurveChart({ results }: { results: EvaluationResult[] }) {
         <div className="select is-small">
           <select id={selectId} aria-label="Class of the curves" value={label} onChange={(event) => setLabel(event.target.value)}>
             <option value={ALL_CLASSES}>All classes (mean)</option>
-            {classes.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
+            <NameOptions names={classes} />
           </select>
         </div>
       </div>

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { ApiError } from "../../api/client";
 import type { Evaluation } from "../../api/types";
+import { NameOptions } from "../common/NameOptions";
 
 interface Props {
   evaluation: Evaluation;
@@ -54,11 +55,7 @@ export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote 
         <div className="control">
           <div className="select">
             <select aria-label="Model to make the default" value={model} onChange={(event) => setModel(event.target.value)}>
-              {models.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <NameOptions names={models} />
             </select>
           </div>
         </div>

@@ -1,5 +1,6 @@
 import { useRef, type KeyboardEvent } from "react";
 import { formatScore } from "../../lib/format";
+import { NameOptions } from "../common/NameOptions";
 import type { BoxTone } from "./BoxEditor";
 
 export interface ReviewRow {
@@ -103,11 +104,7 @@ export function FeedbackList({ rows, classes, selected, onSelect, onVerdict, onL
                     value={row.label}
                     onChange={(event) => onLabel(row.key, event.target.value)}
                   >
-                    {(classes.includes(row.label) ? classes : [row.label, ...classes]).map((name) => (
-                      <option key={name} value={name}>
-                        {name}
-                      </option>
-                    ))}
+                    <NameOptions names={(classes.includes(row.label) ? classes : [row.label, ...classes])} />
                   </select>
                 </div>
                 {row.modelLabel && <p className="is-size-7 has-text-grey">was {row.modelLabel}</p>}

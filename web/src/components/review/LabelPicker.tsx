@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "react";
+import { NameOptions } from "../common/NameOptions";
 
 interface Props {
   classes: readonly string[];
@@ -31,11 +32,7 @@ export function LabelPicker({ classes, onPick, onCancel }: Props) {
               <option value="" disabled>
                 Choose a label…
               </option>
-              {classes.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <NameOptions names={classes} />
             </select>
           </div>
         </div>
