@@ -168,10 +168,11 @@ class DetectionService:
 
     def _load(self, name: str) -> None:
         try:
-            detector = self.registry.get(name)
+            spec = self.registry.spec(name)
+            detector = self.registry.detector(spec)
             # Warm-up passes are passes too: they queue with requests' on the models' locks.
             with contextlib.ExitStack() as held:
-                for model in sorted(self.registry.spec(name).members or (name,)):
+                for model in sorted(spec.members or (name,)):
                     held.enter_context(self.pass_lock(model))
                 layouts = detector.warm_up()
             self.warmed[name] = layouts
@@ -201,7 +202,7 @@ class DetectionService:
         """
         results: list[DetectionResult] = []
         with self.busy():
-            detector = self.registry.get(spec.name)  # loads it (an ensemble: its members) on first use
+            detector = self.registry.detector(spec)  # loads it (an ensemble: its members) on first use
             # A batch goes through in groups whose decoded pixels fit the worker's budget together.
             for group in _groups(uploads, detector.decode_size, self.pixel_budget.limit):
                 with self.pixel_budget.hold(sum(pixels for _, _, pixels in group)):
@@ -225,7 +226,7 @@ class DetectionService:
     def detect_photos(self, spec: ModelSpec, photos: Sequence[Photo], options: DetectOptions) -> list[DetectionResult]:
         """Find objects in photos the caller decoded (evaluation runs: once for every model)."""
         with self.busy():
-            detector = self.registry.get(spec.name)
+            detector = self.registry.detector(spec)
             found, inference_ms = self._run(detector, photos, options)
         return [
             DetectionResult(photo, detections, inference_ms) for photo, detections in zip(photos, found, strict=True)

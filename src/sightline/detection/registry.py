@@ -217,9 +217,15 @@ class ModelRegistry:
     def get(self, name: str | None = None) -> Detector:
         """The loaded detector for `name` (default model when None), loading it if needed.
 
+        Raises UnknownModelError for a name it does not know, ModelLoadError as `detector` does.
+        """
+        return self.detector(self.spec(name or self.default))
+
+    def detector(self, spec: ModelSpec) -> Detector:
+        """The loaded detector for a model already looked up, loading it if needed.
+
         Raises ModelLoadError, saying why and how to fix it, when the model cannot be loaded.
         """
-        spec = self.spec(name or self.default)
         if not spec.family.cached:  # an ensemble: its members are loaded and cached as themselves
             return spec.family.build(spec, self._context)
         state = _weights_state(spec)
