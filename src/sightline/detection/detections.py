@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,18 +52,6 @@ class Detections:
             labels=tuple(categories[i] for i in class_ids.tolist()),
         )
 
-    @classmethod
-    def from_json(cls, items: Iterable[dict], categories: Sequence[str]) -> Detections:
-        """Inverse of `to_json`; class ids are checked against `categories`."""
-        items = list(items)
-        class_ids = [int(item["class_id"]) for item in items]
-        for item, class_id in zip(items, class_ids, strict=True):
-            if not 0 <= class_id < len(categories) or categories[class_id] != item.get("label", categories[class_id]):
-                raise ValueError(f"unknown class {item.get('label')!r} (id {class_id})")
-        boxes = [[item["box"][k] for k in ("x1", "y1", "x2", "y2")] for item in items]
-        scores = [float(item.get("score", 1.0)) for item in items]
-        return cls.from_arrays(np.array(boxes).reshape(-1, 4), np.array(scores), np.array(class_ids), categories)
-
     def __len__(self) -> int:
         return len(self.labels)
 
@@ -76,15 +64,6 @@ class Detections:
             class_ids=self.class_ids[picked],
             labels=tuple(self.labels[i] for i in picked.tolist()),
         )
-
-    def sorted_by_score(self) -> Detections:
-        return self[np.argsort(-self.scores, kind="stable")]
-
-    def with_min_score(self, threshold: float) -> Detections:
-        return self[self.scores >= threshold]
-
-    def with_class_ids(self, class_ids: Iterable[int]) -> Detections:
-        return self[np.isin(self.class_ids, np.fromiter(class_ids, dtype=np.int64))]
 
     def clipped(self, width: int, height: int) -> Detections:
         """Boxes cut at the image's edges."""

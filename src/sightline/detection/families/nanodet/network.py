@@ -157,7 +157,7 @@ class NanoDet(nn.Module):
 
     forward(images: FloatTensor[B, 3, 416, 416], preprocessed, see the module docstring) ->
       scores: FloatTensor[B, 3549, 80], per-class sigmoid scores in 0..1;
-      box_logits: FloatTensor[B, 3549, 44], raw GFL logits (4 sides x 11 bins), see `decode_boxes`.
+      box_logits: FloatTensor[B, 3549, 44], raw GFL logits (4 sides x 11 bins), see `_decode_boxes`.
     Cells: strides 8, 16, 32 (52x52 + 26x26 + 13x13 grids), row by row, the order of the TF.js
     outputs Identity..Identity_2 (scores) and Identity_3..Identity_5 (boxes) concatenated.
     """
@@ -201,23 +201,15 @@ class DecodedNanoDet(nn.Module):
         return _decode_boxes(box_logits, self.centers, self.strides, INPUT_SIZE), scores
 
 
-def decode_boxes(box_logits: torch.Tensor, input_size: int = INPUT_SIZE) -> torch.Tensor:
+def _decode_boxes(
+    box_logits: torch.Tensor, centers: torch.Tensor, strides: torch.Tensor, input_size: int
+) -> torch.Tensor:
     """GFL decoding: box_logits FloatTensor[B, N, 44] -> boxes FloatTensor[B, N, 4], xyxy, input pixels.
 
     Per side, the expected bin index of a softmax over its 11 bins, times the cell's stride, is the
     distance from the cell centre ((col + 0.5) * stride, (row + 0.5) * stride) to the left, top, right
-    and bottom edge. Boxes are clipped to [0, input_size], as NanoDet does. The cell centres are
-    computed once per input size and device.
+    and bottom edge. Boxes are clipped to [0, input_size], as NanoDet does.
     """
-    centers, strides = _anchor_points(input_size, box_logits.device)
-    if box_logits.shape[-2] != centers.shape[0]:
-        raise ValueError(f"{box_logits.shape[-2]} cells given, a {input_size}px input has {centers.shape[0]}")
-    return _decode_boxes(box_logits, centers, strides, input_size)
-
-
-def _decode_boxes(
-    box_logits: torch.Tensor, centers: torch.Tensor, strides: torch.Tensor, input_size: int
-) -> torch.Tensor:
     bins = torch.arange(REG_MAX + 1, dtype=box_logits.dtype, device=box_logits.device)
     distributions = box_logits.unflatten(-1, (4, REG_MAX + 1)).softmax(dim=-1)
     distances = (distributions @ bins) * strides.to(box_logits.dtype)
