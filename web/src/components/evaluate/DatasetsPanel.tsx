@@ -2,6 +2,7 @@ import { useId, useState } from "react";
 import { DATASET_FORMATS, type ApiError, type DatasetFormat } from "../../api/client";
 import type { Dataset } from "../../api/types";
 import type { useDatasetTransfer } from "../../hooks/useDatasetTransfer";
+import { NameOptions } from "../common/NameOptions";
 
 const FORMAT_NAMES: Record<DatasetFormat, string> = {
   coco: "COCO (annotations.json + images/)",
@@ -124,11 +125,7 @@ export function DatasetsPanel({ datasets, transfer, onImported }: Props) {
               onChange={(event) => setImportFormat(event.target.value as DatasetFormat | "")}
             >
               <option value="">Detect from the files</option>
-              {DATASET_FORMATS.map((format) => (
-                <option key={format} value={format}>
-                  {FORMAT_NAMES[format]}
-                </option>
-              ))}
+              <NameOptions names={DATASET_FORMATS} label={(format) => FORMAT_NAMES[format]} />
             </select>
           </div>
         </div>
@@ -170,11 +167,7 @@ export function DatasetsPanel({ datasets, transfer, onImported }: Props) {
           </label>
           <div className="select is-small is-fullwidth">
             <select id={`${ids}-export-dataset`} value={exportName} onChange={(event) => setExported(event.target.value)}>
-              {datasets.map((d) => (
-                <option key={d.name} value={d.name}>
-                  {d.name}
-                </option>
-              ))}
+              <NameOptions names={datasets.map((d) => d.name)} />
             </select>
           </div>
         </div>
@@ -188,11 +181,7 @@ export function DatasetsPanel({ datasets, transfer, onImported }: Props) {
               value={exportFormat}
               onChange={(event) => setExportFormat(event.target.value as DatasetFormat)}
             >
-              {DATASET_FORMATS.map((format) => (
-                <option key={format} value={format}>
-                  {FORMAT_NAMES[format]}
-                </option>
-              ))}
+              <NameOptions names={DATASET_FORMATS} label={(format) => FORMAT_NAMES[format]} />
             </select>
           </div>
         </div>
