@@ -6,6 +6,7 @@ import { getApiKey } from "../lib/apiKey";
 import type {
   DatasetImport,
   DatasetPage,
+  DetectBatchResult,
   DetectResult,
   ErrorBody,
   Evaluation,
@@ -150,10 +151,7 @@ async function request<T>(path: string, init: RequestInit = {}, timeoutMs = REQU
   }
 }
 
-/** Run the detector on one photo: the photo as multipart field `image`, the parameters in the query string. */
-export function detect(image: Blob, params: DetectParams = {}, signal?: AbortSignal): Promise<DetectResult> {
-  const form = new FormData();
-  form.append("image", image, image instanceof File ? image.name : "photo");
+function detectQuery(params: DetectParams): string {
   const query = new URLSearchParams();
   const fields: [string, string | undefined][] = [
     ["model", params.model],
@@ -168,8 +166,25 @@ export function detect(image: Blob, params: DetectParams = {}, signal?: AbortSig
   for (const [name, value] of fields) {
     if (value !== undefined) query.set(name, value);
   }
-  const search = query.size > 0 ? `?${query}` : "";
-  return request<DetectResult>(`/detect${search}`, { method: "POST", body: form, signal });
+  return query.size > 0 ? `?${query}` : "";
+}
+
+/** Run the detector on one photo: the photo as multipart field `image`, the parameters in the query string. */
+export function detect(image: Blob, params: DetectParams = {}, signal?: AbortSignal): Promise<DetectResult> {
+  const form = new FormData();
+  form.append("image", image, image instanceof File ? image.name : "photo");
+  return request<DetectResult>(`/detect${detectQuery(params)}`, { method: "POST", body: form, signal });
+}
+
+/**
+ * Run the detector on several photos in one request (one `image` field each, at most the server's
+ * SIGHTLINE_MAX_BATCH_IMAGES): their results in the same order. With `store`, each photo is kept.
+ */
+export async function detectBatch(images: File[], params: DetectParams = {}, signal?: AbortSignal): Promise<DetectResult[]> {
+  const form = new FormData();
+  for (const image of images) form.append("image", image, image.name);
+  const answer = await request<DetectBatchResult>(`/detect/batch${detectQuery(params)}`, { method: "POST", body: form, signal });
+  return answer.results;
 }
 
 export interface ModelList {

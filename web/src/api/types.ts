@@ -24,6 +24,7 @@ export type ErrorBody = Schemas["ErrorOut"];
 export type Box = Schemas["BoxOut"];
 export type Detection = Schemas["DetectionOut"];
 export type DetectResult = Schemas["DetectOut"];
+export type DetectBatchResult = Schemas["DetectBatchOut"];
 export type ModelInfo = Schemas["ModelOut"];
 export type ModelPage = Schemas["ModelPageOut"];
 

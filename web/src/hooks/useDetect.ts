@@ -32,6 +32,13 @@ export function useDetect() {
     }
   }, []);
 
+  /** Show an answer that came another way (a batch), as if this photo had been sent alone. */
+  const show = useCallback((result: DetectResult, params: DetectParams, roundTripMs: number) => {
+    inFlight.current?.abort();
+    inFlight.current = null;
+    setState({ status: "done", result, params, roundTripMs });
+  }, []);
+
   /** Stop waiting for the running request, or forget the last answer. */
   const reset = useCallback(() => {
     inFlight.current?.abort();
@@ -41,5 +48,5 @@ export function useDetect() {
 
   useEffect(() => () => inFlight.current?.abort(), []);
 
-  return { state, run, reset };
+  return { state, run, reset, show };
 }

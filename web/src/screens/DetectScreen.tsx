@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { isApiKeyRefused, isRetryable, type DetectParams } from "../api/client";
 import { ErrorNotification } from "../components/common/ErrorNotification";
 import { ScoreFilter } from "../components/common/ScoreFilter";
+import { BatchResults } from "../components/detect/BatchResults";
 import { ClassFilter } from "../components/detect/ClassFilter";
 import { DetectionList } from "../components/detect/DetectionList";
 import { DetectionOptions, type DetectionChoices } from "../components/detect/DetectionOptions";
@@ -13,6 +14,7 @@ import { ModelSelect } from "../components/detect/ModelSelect";
 import { OverlapSetting } from "../components/detect/OverlapSetting";
 import { PhotoView } from "../components/detect/PhotoView";
 import { UploadPanel } from "../components/detect/UploadPanel";
+import { useBatchDetect } from "../hooks/useBatchDetect";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
 import { SLOW_ANSWER_MS, useTakingLong } from "../hooks/useTakingLong";
@@ -35,6 +37,9 @@ const MAX_DETECTIONS = 300;
 export function DetectScreen({ active = true }: { active?: boolean }) {
   const models = useModels();
   const detection = useDetect();
+  const batch = useBatchDetect();
+  // The single view was opened from the grid: it offers the way back.
+  const [openedFromBatch, setOpenedFromBatch] = useState(false);
   const [chosenModel, setChosenModel] = useState<string | null>(null);
   const [photo, setPhoto] = useState<Photo | null>(null);
   const [photoProblem, setPhotoProblem] = useState<string | null>(null);
@@ -73,7 +78,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
     store,
   });
 
-  const choosePhoto = (file: File) => {
+  const showPhoto = (file: File, then: (loaded: Photo) => void) => {
     const choice = ++latestChoice.current;
     setPhotoProblem(null);
     loadPhoto(file).then(
@@ -87,12 +92,45 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
         setHighlighted(null);
         setDownloadProblem(null);
         setFocusResults(true);
-        void detection.run(loaded.file, paramsFor(model, keepForReview));
+        then(loaded);
       },
       (problem: Error) => {
         if (choice === latestChoice.current) setPhotoProblem(problem.message);
       },
     );
+  };
+
+  const choosePhoto = (file: File) => {
+    batch.reset();
+    setOpenedFromBatch(false);
+    showPhoto(file, (loaded) => void detection.run(loaded.file, paramsFor(model, keepForReview)));
+  };
+
+  const choosePhotos = (files: File[]) => {
+    latestChoice.current++;
+    detection.reset();
+    setPhoto(null);
+    setPhotoProblem(null);
+    setOpenedFromBatch(false);
+    // With "Keep for review" on, the batch endpoint keeps each photo, as a single upload would.
+    batch.run(files, paramsFor(model, keepForReview));
+  };
+
+  const openFromBatch = (position: number) => {
+    const sent = batch.state?.photos[position];
+    if (!sent || sent.outcome?.status !== "done" || !batch.state) return;
+    const { result } = sent.outcome;
+    const params = batch.state.params;
+    const roundTripMs = sent.roundTripMs ?? result.timing_ms.total;
+    setOpenedFromBatch(true);
+    showPhoto(sent.file, () => detection.show(result, params, roundTripMs));
+  };
+
+  const backToBatch = () => {
+    latestChoice.current++;
+    detection.reset();
+    setPhoto(null);
+    setOpenedFromBatch(false);
   };
 
   const chooseModel = (name: string) => {
@@ -191,14 +229,20 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
         {downloadProblem && (
           <ErrorNotification title="Download failed" error={downloadProblem} onClose={() => setDownloadProblem(null)} />
         )}
+        {openedFromBatch && photo && batch.state && (
+          <button type="button" className="button is-small is-light mb-3" onClick={backToBatch}>
+            ← All {batch.state.photos.length} photos
+          </button>
+        )}
         <UploadPanel
           onFile={choosePhoto}
+          onFiles={choosePhotos}
           onReject={setPhotoProblem}
           modelInput={modelInfo?.input_size}
           takesPaste={active}
           extra={<ExamplePhotos onFile={choosePhoto} onProblem={setPhotoProblem} />}
         >
-          {photo && (
+          {photo ? (
             <PhotoView
               photo={photo}
               result={result}
@@ -213,7 +257,9 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               highlighted={highlighted}
               onHighlight={highlight}
             />
-          )}
+          ) : batch.state ? (
+            <BatchResults photos={batch.state.photos} minScore={minScore} onOpen={openFromBatch} />
+          ) : null}
         </UploadPanel>
         {photo && state.status === "idle" && (
           <div className="notification is-info is-light">

@@ -6,6 +6,8 @@ import { ACCEPT_ATTRIBUTE, checkPhotoFile, FORMAT_NAMES, MAX_UPLOAD_BYTES } from
 interface Props {
   /** Called with a file that passed the page's type and size checks. */
   onFile: (file: File) => void;
+  /** Called with every file when several are chosen or dropped at once (each is checked on its own). */
+  onFiles?: (files: File[]) => void;
   /** Called with the reason a chosen file was refused. */
   onReject: (message: string) => void;
   /** [width, height] the selected model works at, to tell the user any photo size is fine. */
@@ -19,7 +21,7 @@ interface Props {
 }
 
 /** Where a photo comes in: file picker, drag and drop onto the area, or paste anywhere on the page. */
-export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste = true, extra }: Props) {
+export function UploadPanel({ onFile, onFiles, onReject, modelInput, children, takesPaste = true, extra }: Props) {
   const [dragging, setDragging] = useState(false);
   // The paste listener lives on the window; refs keep it from being re-added on every render.
   const handlers = useRef({ onFile, onReject });
@@ -50,6 +52,11 @@ export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
+    const files = Array.from(event.dataTransfer.files);
+    if (files.length > 1 && onFiles) {
+      onFiles(files);
+      return;
+    }
     const file = firstFile(event.dataTransfer);
     if (file) accept(file, handlers.current);
     else onReject("Nothing usable was dropped. Drop a photo file from your computer.");
@@ -62,12 +69,14 @@ export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste
           className="file-input"
           type="file"
           accept={ACCEPT_ATTRIBUTE}
+          multiple={onFiles !== undefined}
           aria-label={children ? "Choose another photo" : "Choose a photo"}
           onChange={(event) => {
-            const file = event.target.files?.[0];
+            const files = Array.from(event.target.files ?? []);
             // Cleared so that choosing the same file again is noticed.
             event.target.value = "";
-            if (file) accept(file, handlers.current);
+            if (files.length > 1 && onFiles) onFiles(files);
+            else if (files[0]) accept(files[0], handlers.current);
           }}
         />
         <span className="file-cta">
@@ -102,6 +111,9 @@ export function UploadPanel({ onFile, onReject, modelInput, children, takesPaste
             {FORMAT_NAMES}, up to {formatBytes(MAX_UPLOAD_BYTES)}. Any size and shape works
             {modelInput ? `: the server resizes it to the model's ${modelInput[0]}×${modelInput[1]} input` : ""}.
           </p>
+          {onFiles && (
+            <p className="has-text-grey is-size-7 mt-1">Choose or drop several photos to see them all in a grid.</p>
+          )}
           <p className="has-text-grey is-size-7 mt-1">
             The photo is kept only in this page; the server forgets it unless “Keep for review” is on.
           </p>
