@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import path from "node:path";
 
 /**
  * End-to-end tests against a running Sightline server with its real models: `make test-e2e` starts
@@ -6,6 +7,18 @@ import { defineConfig } from "@playwright/test";
  * spec (SIGHTLINE_URL_WITH_KEYS). The browser is Debian's chromium; Playwright's own download is not
  * reachable from these machines.
  */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Written by webcam.spec.ts before the camera is opened (Chromium reads it when capture starts). */
+export const FAKE_CAMERA_VIDEO = path.resolve(import.meta.dirname, "test-results/fake-camera-dog.y4m");
+
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results/playwright",
@@ -15,7 +28,23 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   reporter: [["list"]],
   projects: [
-    { name: "open", testIgnore: "api-key.spec.ts" },
+    { name: "open", testIgnore: ["api-key.spec.ts", "webcam.spec.ts"] },
+    // Chromium's fake camera plays the y4m video that webcam.spec.ts writes from a sample photo.
+    {
+      name: "webcam",
+      testMatch: "webcam.spec.ts",
+      use: {
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            ...CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            `--use-file-for-fake-video-capture=${FAKE_CAMERA_VIDEO}`,
+          ],
+        },
+      },
+    },
     { name: "api-keys", testMatch: "api-key.spec.ts", use: { baseURL: process.env.SIGHTLINE_URL_WITH_KEYS } },
   ],
   use: {
@@ -26,15 +55,7 @@ export default defineConfig({
     acceptDownloads: true,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
 });

@@ -14,6 +14,7 @@ import { ModelSelect } from "../components/detect/ModelSelect";
 import { OverlapSetting } from "../components/detect/OverlapSetting";
 import { PhotoView } from "../components/detect/PhotoView";
 import { UploadPanel } from "../components/detect/UploadPanel";
+import { WebcamDetection } from "../components/detect/WebcamDetection";
 import { useBatchDetect } from "../hooks/useBatchDetect";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
@@ -40,6 +41,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   const batch = useBatchDetect();
   // The single view was opened from the grid: it offers the way back.
   const [openedFromBatch, setOpenedFromBatch] = useState(false);
+  const [camera, setCamera] = useState(false);
   const [chosenModel, setChosenModel] = useState<string | null>(null);
   const [photo, setPhoto] = useState<Photo | null>(null);
   const [photoProblem, setPhotoProblem] = useState<string | null>(null);
@@ -101,12 +103,14 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
   };
 
   const choosePhoto = (file: File) => {
+    setCamera(false);
     batch.reset();
     setOpenedFromBatch(false);
     showPhoto(file, (loaded) => void detection.run(loaded.file, paramsFor(model, keepForReview)));
   };
 
   const choosePhotos = (files: File[]) => {
+    setCamera(false);
     latestChoice.current++;
     detection.reset();
     setPhoto(null);
@@ -240,9 +244,18 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
           onReject={setPhotoProblem}
           modelInput={modelInfo?.input_size}
           takesPaste={active}
-          extra={<ExamplePhotos onFile={choosePhoto} onProblem={setPhotoProblem} />}
+          extra={
+            <>
+              <ExamplePhotos onFile={choosePhoto} onProblem={setPhotoProblem} />
+              <button type="button" className="button is-small mt-3" onClick={() => setCamera(true)}>
+                Use the camera
+              </button>
+            </>
+          }
         >
-          {photo ? (
+          {camera ? (
+            <WebcamDetection params={paramsFor(model, false)} minScore={minScore} onStop={() => setCamera(false)} />
+          ) : photo ? (
             <PhotoView
               photo={photo}
               result={result}
