@@ -43,7 +43,13 @@ def main() -> int:
     try:
         for side, source in sides.items():
             folder = Path(tempfile.mkdtemp())
-            env = {"PYTHONPATH": str(source), "SIGHTLINE_LOG_FILE": str(folder / "sightline.log")}
+            # Each side its own database: the two checkouts may be at different schema revisions.
+            env = {
+                "PYTHONPATH": str(source),
+                "SIGHTLINE_LOG_FILE": str(folder / "sightline.log"),
+                "SIGHTLINE_DATABASE_URL": f"sqlite:///{folder / 'sightline.db'}",
+                "SIGHTLINE_IMAGES_DIR": str(folder / "images"),
+            }
             servers[side] = ApiServer(env, folder / "server.out")
             servers[side].start()
         samples: dict = {(side, case, level): [] for side in sides for case in CASES for level in (1, 8)}
