@@ -18,11 +18,11 @@ import { WebcamDetection } from "../components/detect/WebcamDetection";
 import { useBatchDetect } from "../hooks/useBatchDetect";
 import { useDetect } from "../hooks/useDetect";
 import { useModels } from "../hooks/useModels";
+import { useShownDetections } from "../hooks/useShownDetections";
 import { SLOW_ANSWER_MS, useTakingLong } from "../hooks/useTakingLong";
 import { renderAnnotatedPng } from "../lib/annotate";
-import { assignClassColors } from "../lib/colors";
 import { baseName, saveBlob } from "../lib/download";
-import { countClasses, filterDetections, withIndex } from "../lib/filter";
+import { countClasses } from "../lib/filter";
 import { loadPhoto, type Photo } from "../lib/photoFile";
 
 /** The API is asked once for everything above this score; the slider then filters in the page. */
@@ -172,12 +172,7 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
     if (state.status === "done") resultsHeading.current?.focus();
     setFocusResults(false);
   }, [focusResults, state.status]);
-  const all = useMemo(() => withIndex(result?.detections ?? []), [result]);
-  const visible = useMemo(
-    () => filterDetections(all, { minScore, hiddenClasses }),
-    [all, minScore, hiddenClasses],
-  );
-  const colors = useMemo(() => assignClassColors(all), [all]);
+  const { all, shown: visible, colors } = useShownDetections(result, minScore, hiddenClasses);
   const classes = useMemo(() => countClasses(all, minScore), [all, minScore]);
   const reachingScore = all.filter((d) => d.score >= minScore).length;
 

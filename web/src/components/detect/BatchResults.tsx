@@ -1,8 +1,6 @@
-import { useMemo } from "react";
 import type { BatchPhoto } from "../../hooks/useBatchDetect";
 import { useElementSize } from "../../hooks/useElementSize";
-import { assignClassColors } from "../../lib/colors";
-import { filterDetections, withIndex } from "../../lib/filter";
+import { useShownDetections } from "../../hooks/useShownDetections";
 import { DetectionOverlay } from "./DetectionOverlay";
 
 interface Props {
@@ -36,9 +34,7 @@ export function BatchResults({ photos, minScore, onOpen }: Props) {
 function BatchCard({ photo, minScore, onOpen }: { photo: BatchPhoto; minScore: number; onOpen: () => void }) {
   const [measure, display] = useElementSize<HTMLImageElement>();
   const result = photo.outcome?.status === "done" ? photo.outcome.result : null;
-  const all = useMemo(() => withIndex(result?.detections ?? []), [result]);
-  const shown = useMemo(() => filterDetections(all, { minScore, hiddenClasses: new Set() }), [all, minScore]);
-  const colors = useMemo(() => assignClassColors(all), [all]);
+  const { shown, colors } = useShownDetections(result, minScore);
   const name = photo.file.name;
   return (
     <div className="card batch-card">
@@ -46,15 +42,7 @@ function BatchCard({ photo, minScore, onOpen }: { photo: BatchPhoto; minScore: n
         <div className="photo-frame">
           <img ref={measure} src={photo.url} alt={`Your photo ${name}`} data-testid="batch-thumbnail" />
           {result && display && (
-            <DetectionOverlay
-              detections={shown}
-              image={result.image}
-              display={display}
-              colors={colors}
-              highlighted={null}
-              onHighlight={() => undefined}
-              tagPlaces={NO_TAGS}
-            />
+            <DetectionOverlay detections={shown} image={result.image} display={display} colors={colors} tagPlaces={NO_TAGS} />
           )}
         </div>
       </div>

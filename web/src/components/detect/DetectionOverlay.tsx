@@ -10,15 +10,16 @@ interface Props {
   /** The size the photo is displayed at right now. */
   display: Size;
   colors: ClassColors;
-  highlighted: number | null;
-  /** Pointing at or focusing a detection (`on`), or leaving it. */
-  onHighlight: (index: number, on: boolean) => void;
+  /** The detection pointed at or focused elsewhere (the list), drawn stronger; none by default. */
+  highlighted?: number | null;
+  /** Pointing at or focusing a detection (`on`), or leaving it; views without a list leave it out. */
+  onHighlight?: (index: number, on: boolean) => void;
   /** Where the tags go, best score first, when the caller has placed them already. */
   tagPlaces?: readonly PlacedTag[];
 }
 
 /** Boxes over the displayed photo, one colour per class, each with a label-and-score tag. */
-export function DetectionOverlay({ detections, image, display, colors, highlighted, onHighlight, tagPlaces: placed }: Props) {
+export function DetectionOverlay({ detections, image, display, colors, highlighted = null, onHighlight, tagPlaces: placed }: Props) {
   const rects = new Map(detections.map((d) => [d.index, toDisplayRect(d.box, image, display)]));
   // Small boxes are drawn last, so a box inside another can still be pointed at.
   const byArea = [...detections].sort((a, b) => boxArea(b.box) - boxArea(a.box));
@@ -27,8 +28,8 @@ export function DetectionOverlay({ detections, image, display, colors, highlight
   const stateClass = (index: number) =>
     highlighted === index ? " is-highlighted" : highlighted !== null ? " is-dimmed" : "";
   const hover = (index: number) => ({
-    onMouseEnter: () => onHighlight(index, true),
-    onMouseLeave: () => onHighlight(index, false),
+    onMouseEnter: () => onHighlight?.(index, true),
+    onMouseLeave: () => onHighlight?.(index, false),
   });
 
   return (

@@ -1,9 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, detect, type DetectParams } from "../../api/client";
 import type { DetectResult } from "../../api/types";
 import { useElementSize } from "../../hooks/useElementSize";
-import { assignClassColors } from "../../lib/colors";
-import { filterDetections, withIndex } from "../../lib/filter";
+import { useShownDetections } from "../../hooks/useShownDetections";
 import { DetectionOverlay } from "./DetectionOverlay";
 
 interface Props {
@@ -89,9 +88,7 @@ export function WebcamDetection({ params, minScore, onStop }: Props) {
     };
   }, []);
 
-  const all = useMemo(() => withIndex(result?.detections ?? []), [result]);
-  const shown = useMemo(() => filterDetections(all, { minScore, hiddenClasses: new Set() }), [all, minScore]);
-  const colors = useMemo(() => assignClassColors(all), [all]);
+  const { shown, colors } = useShownDetections(result, minScore);
 
   return (
     <section aria-label="Camera" className="has-text-centered">
@@ -112,14 +109,7 @@ export function WebcamDetection({ params, minScore, onStop }: Props) {
           data-testid="camera-video"
         />
         {result && display && (
-          <DetectionOverlay
-            detections={shown}
-            image={result.image}
-            display={display}
-            colors={colors}
-            highlighted={null}
-            onHighlight={() => undefined}
-          />
+          <DetectionOverlay detections={shown} image={result.image} display={display} colors={colors} />
         )}
       </div>
       <div className="is-flex is-justify-content-center is-align-items-center mt-2">
