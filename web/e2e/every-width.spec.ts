@@ -277,8 +277,14 @@ test.describe("kept photos at every width", () => {
       await expectAccessible(page, "Review");
 
       await page.goto("/#/history");
-      await expect(page.getByTestId(`photo-card-${image.id}`)).toBeVisible();
+      const card = page.getByTestId(`photo-card-${image.id}`);
+      await expect(card).toBeVisible();
+      // The card names the photo and counts the boxes its prediction has at the page's 0.3.
+      await expect(card.getByTestId("photo-name")).toHaveText("voc_cafeteria.jpg");
+      const boxes = image.predictions[0].detections.filter((d) => d.score >= 0.3).length;
+      await expect(card.getByTestId("photo-box-count")).toHaveText(`${boxes} ${boxes === 1 ? "box" : "boxes"} at score ≥ 30%`);
       await expectNoSidewaysScroll(page);
+      await saveScreenshot(page, testInfo, `${viewport.name}-5-history`);
       await expectAccessible(page, "History");
 
       await page.goto("/#/evaluate");
@@ -291,6 +297,14 @@ test.describe("kept photos at every width", () => {
       const chart = (await page.locator(".metric-chart").boundingBox())!;
       const rightmost = await page.locator(".metric-chart text, .metric-chart rect").evaluateAll((nodes) => Math.max(...nodes.map((n) => n.getBoundingClientRect().right)));
       expect(rightmost).toBeLessThanOrEqual(chart.x + chart.width + 0.5);
+      // The precision-recall chart too: its text drawn at least 12 px high, inside its box.
+      const prChart = page.locator(".pr-curve-chart");
+      await expect(prChart.locator("svg")).toBeVisible();
+      const prHeights = await prChart.locator("text").evaluateAll((texts) => texts.map((t) => t.getBoundingClientRect().height));
+      expect(Math.min(...prHeights)).toBeGreaterThanOrEqual(12);
+      const prBox = (await prChart.boundingBox())!;
+      const prRightmost = await prChart.locator("text, polyline").evaluateAll((nodes) => Math.max(...nodes.map((n) => n.getBoundingClientRect().right)));
+      expect(prRightmost).toBeLessThanOrEqual(prBox.x + prBox.width + 0.5);
       await saveScreenshot(page, testInfo, `${viewport.name}-6-evaluate`);
       await expectAccessible(page, "Evaluate");
 

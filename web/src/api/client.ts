@@ -227,6 +227,8 @@ export interface ImageQuery {
   source?: ImageSource;
   /** The photos of one imported dataset, by name. */
   dataset?: string;
+  /** Each photo's `box_count` counts its newest prediction's boxes scoring at least this. */
+  minScore?: number;
 }
 
 /** Stored photos, newest first, one page at a time. */
@@ -239,8 +241,14 @@ export function listImages(query: ImageQuery = {}, signal?: AbortSignal): Promis
     model: query.model,
     source: query.source,
     dataset: query.dataset,
+    min_score: query.minScore,
   });
   return request(`/images${search}`, { signal });
+}
+
+/** Delete a stored photo with its file, predictions and reviews; needs the admin key. */
+export function deleteImage(imageId: number, adminKey: string): Promise<unknown> {
+  return request(`/images/${imageId}`, { method: "DELETE", headers: { [ADMIN_KEY_HEADER]: adminKey } });
 }
 
 export function getImage(imageId: number, signal?: AbortSignal): Promise<StoredImage> {

@@ -42,16 +42,72 @@ describe("HistoryScreen", () => {
 
     expect(await screen.findByTestId("photo-card-31")).toHaveTextContent("Reviewed");
     expect(screen.getByTestId("photo-card-30")).toHaveTextContent("To review");
-    expect(screen.getByTestId("photo-card-30")).toHaveAttribute("href", "#/images/30");
+    expect(within(screen.getByTestId("photo-card-30")).getAllByRole("link")[0]).toHaveAttribute("href", "#/images/30");
     expect(server.requests.map((r) => r.call)).toContain(
-      "GET /api/v1/images?page=2&per_page=12&reviewed=false&model=nanodet&source=uploads",
+      "GET /api/v1/images?page=2&per_page=12&reviewed=false&model=nanodet&source=uploads&min_score=0.3",
     );
     expect(screen.getByTestId("history-total")).toHaveTextContent("26 photos");
+    expect(within(screen.getByTestId("photo-card-31")).getByTestId("photo-name")).toHaveTextContent("dog.jpg");
 
     // 26 photos at 12 a page: three pages, this the second, the filters kept in every link.
     expect(screen.getByRole("link", { name: "Page 2" })).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("link", { name: "Page 3" })).toHaveAttribute("href", "#/history?reviewed=false&model=nanodet&page=3");
     expect(screen.getByRole("link", { name: "Previous" })).toHaveAttribute("href", "#/history?reviewed=false&model=nanodet&page=1");
+  });
+
+  it("names each photo and counts its boxes at the score the page opens with, or says it has neither", async () => {
+    server.on("GET", "/api/v1/images", () =>
+      jsonResponse({
+        items: [
+          { ...summary(32, false), box_count: 1 },
+          { ...summary(31, false), box_count: 4 },
+          { ...summary(30, false), file_name: null, box_count: null },
+        ],
+        total: 3,
+        page: 1,
+        per_page: 12,
+      }),
+    );
+    render(<HistoryScreen query={new URLSearchParams()} />);
+
+    const card = async (id: number) => within(await screen.findByTestId(`photo-card-${id}`));
+    expect((await card(32)).getByTestId("photo-box-count")).toHaveTextContent("1 box at score ≥ 30%");
+    expect((await card(31)).getByTestId("photo-box-count")).toHaveTextContent("4 boxes at score ≥ 30%");
+    expect((await card(30)).getByTestId("photo-name")).toHaveTextContent("unnamed photo");
+    expect((await card(30)).getByTestId("photo-box-count")).toHaveTextContent("no model run yet");
+  });
+
+  it("deletes a photo after asking, with the admin key; a refused key is said beside the button", async () => {
+    let deleted = false;
+    server.on("GET", "/api/v1/images", () =>
+      jsonResponse({ items: deleted ? [summary(30, false)] : [summary(31, false), summary(30, false)], total: deleted ? 1 : 2, page: 1, per_page: 12 }),
+    );
+    server.on("DELETE", "/api/v1/images/31", ({ init }) => {
+      if (new Headers(init.headers).get("X-Admin-Key") !== "secret") {
+        return errorResponse(403, "forbidden", "this action needs the admin key in the X-Admin-Key header");
+      }
+      deleted = true;
+      return new Response(null, { status: 204 });
+    });
+    const user = userEvent.setup();
+    render(<HistoryScreen query={new URLSearchParams()} />);
+
+    const card = within(await screen.findByTestId("photo-card-31"));
+    await user.click(card.getByRole("button", { name: "Delete" }));
+    const form = card.getByRole("form", { name: "Delete photo #31" });
+    expect(form).toHaveTextContent("Delete dog.jpg (#31) with its predictions and reviews? This cannot be undone.");
+    await user.type(within(form).getByLabelText("Admin key"), "wrong");
+    await user.click(within(form).getByRole("button", { name: "Delete for good" }));
+    const refusal = await within(form).findByRole("alert");
+    expect(refusal).toHaveTextContent("That admin key was refused.");
+    expect(screen.getByTestId("photo-card-31")).toBeInTheDocument();
+
+    await user.clear(within(form).getByLabelText("Admin key"));
+    await user.type(within(form).getByLabelText("Admin key"), "secret");
+    await user.click(within(form).getByRole("button", { name: "Delete for good" }));
+    await waitFor(() => expect(screen.queryByTestId("photo-card-31")).not.toBeInTheDocument());
+    expect(screen.getByTestId("photo-card-30")).toBeInTheDocument();
+    expect(screen.getByTestId("history-total")).toHaveTextContent("1 photo");
   });
 
   it("puts a changed filter in the address and starts again at the first page", async () => {
@@ -73,7 +129,7 @@ describe("HistoryScreen", () => {
     const user = userEvent.setup();
     const { rerender } = render(<HistoryScreen query={new URLSearchParams("reviewed=false")} />);
     await screen.findByTestId("photo-card-31");
-    expect(imageListRequests()).toEqual(["GET /api/v1/images?page=1&per_page=12&reviewed=false&source=uploads"]);
+    expect(imageListRequests()).toEqual(["GET /api/v1/images?page=1&per_page=12&reviewed=false&source=uploads&min_score=0.3"]);
 
     // The reviewed photos are no imported dataset: the review state filter shows them.
     const photos = screen.getByLabelText("Photos");
@@ -83,13 +139,13 @@ describe("HistoryScreen", () => {
     await user.selectOptions(photos, "pets");
     expect(window.location.hash).toBe("#/history?reviewed=false&dataset=pets");
     rerender(<HistoryScreen query={addressQuery()} />);
-    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false&dataset=pets"));
+    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false&dataset=pets&min_score=0.3"));
     expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Photos of dataset pets");
 
     await user.selectOptions(screen.getByLabelText("Photos"), "All photos");
     expect(window.location.hash).toBe("#/history?reviewed=false&source=all");
     rerender(<HistoryScreen query={addressQuery()} />);
-    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false"));
+    await waitFor(() => expect(imageListRequests().at(-1)).toBe("GET /api/v1/images?page=1&per_page=12&reviewed=false&min_score=0.3"));
     expect(screen.getByLabelText("Photos")).toHaveValue("all");
 
     await user.selectOptions(screen.getByLabelText("Photos"), "Uploads");

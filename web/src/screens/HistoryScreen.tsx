@@ -3,11 +3,13 @@ import { ErrorNotification } from "../components/common/ErrorNotification";
 import { Pagination } from "../components/common/Pagination";
 import { ReviewStateTag } from "../components/common/ReviewStateTag";
 import { StoredPhoto } from "../components/common/StoredPhoto";
+import { DeletePhoto } from "../components/history/DeletePhoto";
 import { useDatasets, useImages } from "../hooks/useLifecycle";
 import { useModels } from "../hooks/useModels";
 import { links } from "../hooks/useRoute";
 import { SLOW_ANSWER_MS, useTakingLong } from "../hooks/useTakingLong";
-import { formatDate } from "../lib/format";
+import { formatDate, formatScore } from "../lib/format";
+import { DEFAULT_MIN_SCORE } from "../lib/review";
 
 export const PHOTOS_PER_PAGE = 12;
 /** The address's `source` for every stored photo; without it the screen shows the uploads. */
@@ -27,6 +29,12 @@ function photoSource(query: URLSearchParams): Pick<ImageQuery, "source" | "datas
   return query.get("source") === ALL_PHOTOS ? {} : { source: "uploads" };
 }
 
+/** What a card says of its photo's boxes at the score the page opens with. */
+export function boxCount(count: number | null | undefined): string {
+  if (count === null || count === undefined) return "no model run yet";
+  return `${count} ${count === 1 ? "box" : "boxes"} at score ≥ ${formatScore(DEFAULT_MIN_SCORE)}`;
+}
+
 /** The kept photos (or all, or one imported dataset's), newest first, with their review state; filters and pages. */
 export function HistoryScreen({ query }: Props) {
   const page = Math.max(1, Number(query.get("page")) || 1);
@@ -38,6 +46,8 @@ export function HistoryScreen({ query }: Props) {
     label: query.get("label") || undefined,
     model: query.get("model") || undefined,
     ...photoSource(query),
+    // The score the other screens open with, so a card's count is what Detect and Review would show.
+    minScore: DEFAULT_MIN_SCORE,
   };
   const images = useImages(filters);
   const models = useModels();
@@ -205,23 +215,34 @@ export function HistoryScreen({ query }: Props) {
         <div className={`columns is-multiline ${images.state.status === "loading" ? "is-dimmed" : ""}`}>
           {data.items.map((image) => (
             <div key={image.id} className="column is-3-desktop is-4-tablet is-6-mobile">
-              <a className="card is-block photo-card" href={links.review(image.id)} data-testid={`photo-card-${image.id}`}>
-                <div className="card-image">
-                  <figure className="image is-4by3 thumbnail">
-                    <StoredPhoto fileUrl={image.file_url} alt={`Photo #${image.id}`} />
-                  </figure>
-                </div>
-                <div className="card-content p-3">
-                  <div className="is-flex is-justify-content-space-between is-align-items-center mb-1">
-                    <span className="has-text-weight-semibold">#{image.id}</span>
-                    <ReviewStateTag state={image.review_state} />
+              <div className="card photo-card" data-testid={`photo-card-${image.id}`}>
+                <a className="is-block photo-card-link" href={links.review(image.id)}>
+                  <div className="card-image">
+                    <figure className="image is-4by3 thumbnail">
+                      <StoredPhoto fileUrl={image.file_url} alt={`Photo #${image.id}`} />
+                    </figure>
                   </div>
-                  <p className="is-size-7 has-text-grey">
-                    {formatDate(image.uploaded_at)} · {image.width}×{image.height}
-                  </p>
-                  <p className="is-size-7 has-text-grey">{image.models.join(", ")}</p>
-                </div>
-              </a>
+                  <div className="card-content p-3">
+                    <div className="is-flex is-justify-content-space-between is-align-items-center mb-1">
+                      <span className="has-text-weight-semibold">#{image.id}</span>
+                      <ReviewStateTag state={image.review_state} />
+                    </div>
+                    <p className="is-size-7 has-text-weight-semibold" style={{ overflowWrap: "anywhere" }} data-testid="photo-name">
+                      {image.file_name ?? "unnamed photo"}
+                    </p>
+                    <p className="is-size-7" data-testid="photo-box-count">
+                      {boxCount(image.box_count)}
+                    </p>
+                    <p className="is-size-7 has-text-grey">
+                      {formatDate(image.uploaded_at)} · {image.width}×{image.height}
+                    </p>
+                    <p className="is-size-7 has-text-grey">{image.models.join(", ")}</p>
+                  </div>
+                </a>
+                <footer className="card-footer p-3">
+                  <DeletePhoto imageId={image.id} name={image.file_name ?? "this unnamed photo"} onDeleted={images.reload} />
+                </footer>
+              </div>
             </div>
           ))}
         </div>

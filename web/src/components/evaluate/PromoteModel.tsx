@@ -1,7 +1,10 @@
 import { useState } from "react";
 import type { ApiError } from "../../api/client";
 import type { Evaluation } from "../../api/types";
+import { AdminKeyField, AdminKeyProblem } from "../common/AdminKeyField";
 import { NameOptions } from "../common/NameOptions";
+
+const PROMOTE_ACTION = "change its default model";
 
 interface Props {
   evaluation: Evaluation;
@@ -11,15 +14,6 @@ interface Props {
   error: ApiError | null;
   /** useOperatingPoint: also make the model's operating point its score threshold. */
   onPromote: (model: string, adminKey: string, useOperatingPoint: boolean) => void;
-}
-
-/** The server's refusal in the words of someone holding the form, not of HTTP headers. */
-export function promoteProblem(error: ApiError): string {
-  if (error.code === "forbidden") return "That admin key was refused. Check it and try again.";
-  if (error.code === "admin_disabled") {
-    return "This server has no admin key set, so nobody can change its default model from here.";
-  }
-  return error.message;
 }
 
 /** Make the better model the server's default; the server asks for its admin key. */
@@ -60,17 +54,7 @@ export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote 
           </div>
         </div>
         <div className="control">
-          <input
-            className="input"
-            type="password"
-            autoComplete="off"
-            placeholder="Admin key"
-            aria-label="Admin key"
-            aria-invalid={error?.code === "forbidden" || undefined}
-            aria-describedby={error ? "promote-problem" : undefined}
-            value={adminKey}
-            onChange={(event) => setAdminKey(event.target.value)}
-          />
+          <AdminKeyField value={adminKey} onChange={setAdminKey} error={error} problemId="promote-problem" />
         </div>
         <div className="control">
           <button
@@ -84,11 +68,7 @@ export function PromoteModel({ evaluation, defaultModel, busy, error, onPromote 
           </button>
         </div>
       </div>
-      {error && (
-        <p className="help is-danger is-size-6" id="promote-problem" role="alert">
-          {promoteProblem(error)}
-        </p>
-      )}
+      <AdminKeyProblem error={error} problemId="promote-problem" action={PROMOTE_ACTION} />
       {point && (
         <label className="checkbox is-block mb-2">
           <input
