@@ -304,7 +304,8 @@ test.describe("kept photos at every width", () => {
       expect(Math.min(...prHeights)).toBeGreaterThanOrEqual(12);
       const prBox = (await prChart.boundingBox())!;
       const prRightmost = await prChart.locator("text, polyline").evaluateAll((nodes) => Math.max(...nodes.map((n) => n.getBoundingClientRect().right)));
-      expect(prRightmost).toBeLessThanOrEqual(prBox.x + prBox.width + 0.5);
+      const svgWidth = await prChart.locator("svg").getAttribute("width");
+      expect(prRightmost, `chart box ${JSON.stringify(prBox)}, drawn ${svgWidth} wide`).toBeLessThanOrEqual(prBox.x + prBox.width + 0.5);
       await saveScreenshot(page, testInfo, `${viewport.name}-6-evaluate`);
       await expectAccessible(page, "Evaluate");
 

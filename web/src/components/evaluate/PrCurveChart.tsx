@@ -6,7 +6,7 @@ import { NameOptions } from "../common/NameOptions";
 
 /** Widest the chart is drawn; narrower where its box is narrower. */
 const MAX_WIDTH = 630;
-const MIN_WIDTH = 220;
+const MIN_WIDTH = 160;
 const MARGIN = { left: 44, right: 12, top: 12, bottom: 36 };
 const TICKS = [0, 0.25, 0.5, 0.75, 1];
 const ALL_CLASSES = "";
