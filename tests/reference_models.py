@@ -61,13 +61,13 @@ def _recalibrate_batch_norm(network, size: tuple[int, int]) -> None:
     network.eval()
 
 
-def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool) -> Path:
+def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool, size: int = YOLO_SIZE) -> Path:
     """Ultralytics builds `yaml` (e.g. yolo11n.yaml) with random weights and exports it with its own exporter."""
     import torch
 
     torch.manual_seed(0)
     model = _yolo()(yaml)
-    _recalibrate_batch_norm(model.model, (YOLO_SIZE, YOLO_SIZE))
+    _recalibrate_batch_norm(model.model, (size, size))
     head = model.model.model[-1]
     with torch.no_grad():
         for branch in ("cv3", "one2one_cv3"):
@@ -77,7 +77,7 @@ def build_yolo_onnx(directory: Path, yaml: str, end_to_end: bool) -> Path:
     previous = Path.cwd()
     os.chdir(directory)
     try:
-        exported = Path(model.export(format="onnx", imgsz=YOLO_SIZE, nms=False if end_to_end else None, verbose=False))
+        exported = Path(model.export(format="onnx", imgsz=size, nms=False if end_to_end else None, verbose=False))
     finally:
         os.chdir(previous)
     target = directory / f"{Path(yaml).stem}{'-end2end' if end_to_end else ''}.onnx"
@@ -128,15 +128,17 @@ head:
 """
 
 
-def build_ultralytics_rt_detr_onnx(directory: Path) -> Path:
-    """Ultralytics builds the small RT-DETR above with random weights and exports it with its own exporter."""
+def build_ultralytics_rt_detr_onnx(directory: Path, yaml: str | None = None, size: int = YOLO_SIZE) -> Path:
+    """Ultralytics builds the small RT-DETR above (or its own `yaml`, e.g. rtdetr-l.yaml) with random weights
+    and exports it with its own exporter."""
     import torch
 
     torch.manual_seed(0)
-    yaml = directory / "rtdetr-small.yaml"
-    yaml.write_text(RT_DETR_YAML)
-    model = _ultralytics("RTDETR")(str(yaml))
-    _recalibrate_batch_norm(model.model, (YOLO_SIZE, YOLO_SIZE))
+    if yaml is None:
+        yaml = str(directory / "rtdetr-small.yaml")
+        Path(yaml).write_text(RT_DETR_YAML)
+    model = _ultralytics("RTDETR")(yaml)
+    _recalibrate_batch_norm(model.model, (size, size))
     head = model.model.model[-1]
     with torch.no_grad():
         for layer in [*head.dec_score_head, head.enc_score_head]:
@@ -147,7 +149,7 @@ def build_ultralytics_rt_detr_onnx(directory: Path) -> Path:
     previous = Path.cwd()
     os.chdir(directory)
     try:
-        exported = Path(model.export(format="onnx", imgsz=YOLO_SIZE, verbose=False))
+        exported = Path(model.export(format="onnx", imgsz=size, verbose=False))
     finally:
         os.chdir(previous)
     return directory / exported.name
@@ -194,8 +196,9 @@ def assert_same_detections(ours, reference, score_threshold: float) -> None:
     assert not extra, f"boxes the reference does not find: {[ours.to_json()[i] for i in extra]}"
 
 
-def build_rt_detr_checkpoint(directory: Path) -> Path:
-    """A small random RT-DETR saved as a transformers checkpoint folder (config, weights, PIL-based processor)."""
+def build_rt_detr_checkpoint(directory: Path, full_size: bool = False) -> Path:
+    """A small random RT-DETR saved as a transformers checkpoint folder (config, weights, PIL-based processor);
+    `full_size`: transformers' default RT-DETR (ResNet-50 backbone, 300 queries) at 640x640 instead."""
     import torch
     from transformers import RTDetrConfig, RTDetrForObjectDetection, RTDetrResNetConfig
     from transformers.models.rt_detr.image_processing_pil_rt_detr import RTDetrImageProcessorPil
@@ -223,10 +226,13 @@ def build_rt_detr_checkpoint(directory: Path) -> Path:
         decoder_attention_heads=4,
         id2label=dict(enumerate(COCO_80)),
     )
+    size = 320
+    if full_size:
+        config, size = RTDetrConfig(id2label=dict(enumerate(COCO_80))), 640
     model = RTDetrForObjectDetection(config).eval()
-    folder = directory / "rt-detr-small"
+    folder = directory / ("rt-detr-r50" if full_size else "rt-detr-small")
     model.save_pretrained(folder)
-    RTDetrImageProcessorPil(size={"height": 320, "width": 320}).save_pretrained(folder)
+    RTDetrImageProcessorPil(size={"height": size, "width": size}).save_pretrained(folder)
     return folder
 
 
@@ -267,3 +273,21 @@ def transformers_reference(folder: Path, photo: Image.Image, score_threshold: fl
     )
     limits = np.array([photo.width, photo.height] * 2, dtype=np.float32)
     return np.clip(result["boxes"].numpy(), 0, limits), result["scores"].numpy(), result["labels"].numpy()
+
+
+BUILDERS = {
+    "yolo11n": lambda directory: build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
+    "ultralytics-rt-detr": build_ultralytics_rt_detr_onnx,
+    "rt-detr-checkpoint": build_rt_detr_checkpoint,
+}
+
+if __name__ == "__main__":
+    # For the page's end-to-end tests (web/e2e/file-models.spec.ts), which register these with
+    # `sightline models add`: `python tests/reference_models.py NAME DIRECTORY` prints the built path.
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build a random-initialised model file offline.")
+    parser.add_argument("name", choices=sorted(BUILDERS))
+    parser.add_argument("directory", type=Path)
+    arguments = parser.parse_args()
+    print(BUILDERS[arguments.name](arguments.directory))

@@ -2,66 +2,21 @@
  * The Detect screen against a real server and model: upload, boxes where the API put them,
  * filters that do not call the API, model choice, downloads, and every kind of failure.
  */
-import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import type { DetectResult } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample, truncated, withExifOrientation, type PhotoFile } from "./photos";
-
-const DEFAULT_MIN_SCORE = 0.3;
-
-const DETECT_PATH = "/api/v1/detect";
-
-function isDetectRequest(url: string, method: string) {
-  return new URL(url).pathname === DETECT_PATH && method === "POST";
-}
+import {
+  DEFAULT_MIN_SCORE,
+  DETECT_PATH,
+  expectBoxesOnPhoto,
+  isDetectRequest,
+  shownAt,
+  upload,
+} from "./detect-screen";
+import { sample, truncated, withExifOrientation } from "./photos";
 
 /** Matches the detect endpoint whatever its query string, for `page.route`. */
 const detectUrl = (url: URL) => url.pathname === DETECT_PATH;
-
-/** Choose `photo` with the file picker and return the API's answer once the page shows it. */
-async function upload(page: Page, photo: PhotoFile): Promise<DetectResult> {
-  const answer = page.waitForResponse((r) => isDetectRequest(r.url(), r.request().method()));
-  await page.getByLabel(/Choose (a|another) photo/).setInputFiles(photo);
-  const response = await answer;
-  expect(response.status()).toBe(200);
-  const result = (await response.json()) as DetectResult;
-  await expect(page.getByTestId("shown-count")).toBeVisible();
-  return result;
-}
-
-function shownAt(result: DetectResult, minScore: number) {
-  return result.detections.map((d, index) => ({ ...d, index })).filter((d) => d.score >= minScore);
-}
-
-/** Every box on screen sits where the API's box lands on the photo as displayed, to the pixel. */
-async function expectBoxesOnPhoto(page: Page, result: DetectResult, minScore = DEFAULT_MIN_SCORE) {
-  const shown = shownAt(result, minScore);
-  await expect(page.locator("rect[data-testid^=box-]")).toHaveCount(shown.length);
-  const photo = (await page.getByTestId("photo").boundingBox())!;
-  const sx = photo.width / result.image.width;
-  const sy = photo.height / result.image.height;
-  expect(sx, "the photo keeps its aspect ratio").toBeCloseTo(sy, 2);
-  const clamp = (v: number, high: number) => Math.min(high, Math.max(0, v));
-  for (const d of shown) {
-    const rect = page.getByTestId(`box-${d.index}`);
-    // The bounding box on screen includes the outline, centred on the box's edges.
-    const outline = Number(await rect.getAttribute("stroke-width"));
-    const box = (await rect.boundingBox())!;
-    const { x1, y1, x2, y2 } = d.box;
-    const expected = {
-      x: photo.x + clamp(x1, result.image.width) * sx - outline / 2,
-      y: photo.y + clamp(y1, result.image.height) * sy - outline / 2,
-      width: (clamp(x2, result.image.width) - clamp(x1, result.image.width)) * sx + outline,
-      height: (clamp(y2, result.image.height) - clamp(y1, result.image.height)) * sy + outline,
-    };
-    for (const key of ["x", "y", "width", "height"] as const) {
-      expect(Math.abs(box[key] - expected[key]), `${d.label} #${d.index} ${key}`).toBeLessThan(1);
-    }
-    await expect(page.getByTestId(`tag-${d.index}`)).toHaveText(`${d.label} ${Math.round(d.score * 100)}%`);
-  }
-  await expect(page.getByRole("table", { name: "Detections" }).locator("tbody tr")).toHaveCount(shown.length);
-}
 
 test.beforeEach(async ({ page }) => {
   await page.goto("/");

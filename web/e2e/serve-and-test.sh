@@ -21,6 +21,10 @@ export SIGHTLINE_E2E_API_KEY=${SIGHTLINE_E2E_API_KEY:-e2e-api-key}
 
 servers=()
 data_dirs=()
+# A throwaway models file for both servers: the file-models spec adds to it with `sightline models add`.
+models_file_dir=$(mktemp -d)
+data_dirs+=("$models_file_dir")
+export SIGHTLINE_MODELS_FILE=$models_file_dir/models.toml
 stop() {
   for server in "${servers[@]}"; do kill "$server" 2>/dev/null || true; done
   for server in "${servers[@]}"; do wait "$server" 2>/dev/null || true; done
