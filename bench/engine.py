@@ -1,7 +1,7 @@
 """Inference-engine benchmark: how fast each built-in model runs on this CPU, and what serving adds.
 
     .venv/bin/python bench/engine.py [--models nanodet,centernet] [--runs 50] [--json OUT.json]
-        [--sections runtimes,int8,photos,memory]
+        [--sections runtimes,int8,photos,memory,formats]
 
 Per model, batch 1 on samples/dog.jpg with 2 threads: latency of the module in eager PyTorch, as a
 frozen TorchScript trace, under torch.compile and in ONNX Runtime, and of `Detector.detect` end to end
@@ -14,7 +14,9 @@ run (with the runtimes, every raw latency sample).
 throughput ratio and COCO mAP on samples/. `photos`: `load_photo` + `detect` as a request does them,
 on 0.5-24 MP photos upright and EXIF-rotated (bench/photos.py), as a multiple of the 768x576 sample,
 with the IoU of the top box against a full-size decode. `memory`: peak RSS of one process with every
-built-in model and variant loaded.
+built-in model and variant loaded. `formats` (not run by default: it builds its models with the test-only
+`ultralytics` and `transformers`): NanoDet beside random-initialised YOLO11n and RT-DETR-l ONNX exports and
+a transformers RT-DETR checkpoint, forward and `detect()` time and the memory each adds.
 """
 
 from __future__ import annotations
@@ -742,7 +744,76 @@ def memory_rows(model_names: Sequence[str], runs: int) -> Section:
     return [line], {"models": names, "peak_rss_mb": probe["peak_rss_mb"]}
 
 
-SECTIONS = {"int8": int8_rows, "photos": photo_rows, "memory": memory_rows}
+def build_format_models(directory: Path) -> Path:
+    """Random-initialised models of the formats users bring, built offline as the tests build them (with the
+    libraries they are exported from, test-only dependencies), registered in a models file; returns it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reference_models import build_rt_detr_checkpoint, build_ultralytics_rt_detr_onnx, build_yolo_onnx
+    from sightline.detection.catalogue import add_model
+
+    models_file = directory / "models.toml"
+    built = {
+        "yolo11n-onnx": build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False, size=640),
+        "rtdetr-l-onnx": build_ultralytics_rt_detr_onnx(directory, "rtdetr-l.yaml", size=640),
+        "rtdetr-r50-transformers": build_rt_detr_checkpoint(directory, full_size=True),
+    }
+    for name, path in built.items():
+        add_model(MODELS_DIR, models_file, path, load_image(PHOTO), name=name)
+    return models_file
+
+
+def format_rows(model_names: Sequence[str], runs: int) -> Section:
+    """NanoDet beside a YOLO11n ONNX export, an Ultralytics RT-DETR-l ONNX export and a transformers RT-DETR
+    (ResNet-50) checkpoint, all at 640 but NanoDet (416), random weights: forward and `detect()` time,
+    interleaved, and the memory each adds to a serving process (as Evaluate measures it)."""
+    from sightline.evaluation.footprint import model_memory_mb
+
+    with tempfile.TemporaryDirectory() as directory:
+        print("building the format models ...", file=sys.stderr, flush=True)
+        models_file = build_format_models(Path(directory))
+        registry = ModelRegistry(MODELS_DIR, models_file, threads=THREADS)
+        photo = load_image(PHOTO)
+        names = ["nanodet", "yolo11n-onnx", "rtdetr-l-onnx", "rtdetr-r50-transformers"]
+        calls, memory, formats = {}, {}, {}
+        for name in names:
+            detector = registry.get(name)
+            spec = registry.spec(name)
+            formats[name] = f"{spec.format}, {spec.architecture}"
+            if isinstance(detector, FixedInputDetector):
+                batch = prepare(photo, detector.input_spec)[0][None]
+                calls[f"{name} forward"] = timed(lambda d=detector, b=batch: d.forward(b))
+            else:  # a transformers checkpoint: its processor's tensors into the model
+                inputs = detector.processor(images=[photo], return_tensors="pt")
+                calls[f"{name} forward"] = timed(lambda d=detector, i=inputs: d.model(**i))
+            calls[f"{name} detect"] = timed(lambda d=detector: d.detect([photo], DetectOptions(score_threshold=0.05)))
+            memory[name] = model_memory_mb(name, MODELS_DIR, models_file, threads=THREADS)
+        samples = time_in_blocks(calls, runs)
+    p50 = {key: statistics.median(value["total"]) for key, value in samples.items()}
+    lines = [
+        f"Model formats, random weights, {THREADS} threads, batch 1, {PHOTO.name}, {runs} runs in {BLOCKS} "
+        "interleaved blocks; memory: RSS the model adds to a serving process once loaded and run",
+        "",
+        "| model | format, layout | forward p50, ms | `detect()` p50, ms | vs nanodet | memory added, MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    figures = {}
+    for name in names:
+        figures[name] = {
+            "format": formats[name],
+            "forward_p50_ms": p50[f"{name} forward"],
+            "detect_p50_ms": p50[f"{name} detect"],
+            "vs_nanodet": p50[f"{name} detect"] / p50["nanodet detect"],
+            "memory_mb": memory[name],
+        }
+        row = figures[name]
+        lines.append(
+            f"| {name} | {row['format']} | {row['forward_p50_ms']:.1f} | {row['detect_p50_ms']:.1f} | "
+            f"{row['vs_nanodet']:.2f}x | {row['memory_mb'] if row['memory_mb'] is not None else 'failed'} |"
+        )
+    return lines, figures
+
+
+SECTIONS = {"int8": int8_rows, "photos": photo_rows, "memory": memory_rows, "formats": format_rows}
 
 
 def main() -> None:
