@@ -99,7 +99,16 @@ export function ReviewScreen({ imageId }: { imageId: number }) {
       <section>
         <a href={links.history()}>← All photos</a>
         {review.image.state.status === "error" ? (
-          <ErrorNotification title={`Could not load photo #${imageId}`} error={review.image.state.error} onRetry={review.image.reload} />
+          <ErrorNotification
+            title={review.image.state.error.status === 404 ? "Photo not found" : `Could not load photo #${imageId}`}
+            error={
+              review.image.state.error.status === 404
+                ? new Error(`No photo #${imageId} is stored on this server; it may have been deleted.`)
+                : review.image.state.error
+            }
+            // Asking again for a photo that is not there gets the same answer.
+            onRetry={review.image.state.error.status === 404 ? undefined : review.image.reload}
+          />
         ) : (
           <progress className="progress is-small is-primary mt-4" aria-label="Loading the photo" />
         )}

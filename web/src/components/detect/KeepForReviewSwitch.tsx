@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { links } from "../../hooks/useRoute";
 
 interface Props {
@@ -9,6 +10,8 @@ interface Props {
 
 /** Opt-in to have the server keep the photo and its prediction for review; off by default. */
 export function KeepForReviewSwitch({ checked, onChange, storedImageId }: Props) {
+  const [copied, setCopied] = useState<number | null>(null);
+  const permalink = storedImageId !== null ? new URL(links.review(storedImageId), window.location.href).href : null;
   return (
     <div className="field">
       <label className="switch-label" htmlFor="keep-for-review">
@@ -32,6 +35,18 @@ export function KeepForReviewSwitch({ checked, onChange, storedImageId }: Props)
           ? "On: the server keeps this photo and its prediction, so the boxes can be reviewed and corrected."
           : "Off: the server forgets the photo once it has answered."}
       </p>
+      {permalink && (
+        <p className="help">
+          <button
+            type="button"
+            className="button is-small is-light"
+            onClick={() => void navigator.clipboard.writeText(permalink).then(() => setCopied(storedImageId))}
+          >
+            Copy link to this result
+          </button>{" "}
+          <span role="status">{copied === storedImageId && "Link copied: it opens this photo with its kept boxes."}</span>
+        </p>
+      )}
     </div>
   );
 }
