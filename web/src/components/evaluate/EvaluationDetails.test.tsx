@@ -84,8 +84,9 @@ describe("PrCurveChart", () => {
     const points = nanodet.getAttribute("points")!.split(" ");
     expect(points).toHaveLength(101);
     // Recall 0 at the left edge with precision 1 at the top; recall 1 at the right with precision 0 at the bottom.
+    // jsdom lays nothing out, so the chart is drawn at its smallest size, 160 x 220.
     expect(points[0]).toBe("44.0,12.0");
-    expect(points[100]).toBe("408.0,264.0");
+    expect(points[100]).toBe("148.0,184.0");
     expect(screen.getByTestId("pr-legend-nanodet")).toHaveTextContent("nanodet: AP@50 0.505");
     expect(screen.getByTestId("pr-legend-centernet")).toHaveTextContent("centernet: AP@50 0.800");
 
