@@ -20,20 +20,22 @@ export SIGHTLINE_ADMIN_KEY=${SIGHTLINE_ADMIN_KEY:-e2e-admin-key}
 export SIGHTLINE_E2E_API_KEY=${SIGHTLINE_E2E_API_KEY:-e2e-api-key}
 
 servers=()
-data_dirs=()
-# A throwaway models file for both servers: the file-models spec adds to it with `sightline models add`.
-models_file_dir=$(mktemp -d)
-data_dirs+=("$models_file_dir")
-export SIGHTLINE_MODELS_FILE=$models_file_dir/models.toml
+# Every throwaway directory made here, removed when the script ends.
+scratch=()
 stop() {
   for server in "${servers[@]}"; do kill "$server" 2>/dev/null || true; done
   for server in "${servers[@]}"; do wait "$server" 2>/dev/null || true; done
-  rm -rf "${data_dirs[@]}"
+  rm -rf "${scratch[@]}"
 }
 trap stop EXIT
 # Interrupted or told to stop: leave through the EXIT trap, so the servers go too.
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# A throwaway models file for both servers: the file-models spec adds to it with `sightline models add`.
+models_file_dir=$(mktemp -d)
+scratch+=("$models_file_dir")
+export SIGHTLINE_MODELS_FILE=$models_file_dir/models.toml
 
 # Both ports at once, so that the two cannot be the same.
 read -r port port_with_keys < <(python3 -c '
@@ -45,20 +47,21 @@ print(*(s.getsockname()[1] for s in sockets))')
 url=http://127.0.0.1:$port
 url_with_keys=http://127.0.0.1:$port_with_keys
 
-# serve PORT LOG [VARIABLE=VALUE...]: one server with its own data directory, in the background.
+# serve DATA_DIR PORT LOG [VARIABLE=VALUE...]: one server on its own data directory, in the background.
 serve() {
-  local port=$1 log=$2
-  shift 2
-  local data
-  data=$(mktemp -d)
-  data_dirs+=("$data")
+  local data=$1 port=$2 log=$3
+  shift 3
   env "$@" SIGHTLINE_DATA_DIR="$data" "$sightline" serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
   servers+=($!)
 }
-serve "$port" "$results/server.log"
-# The ground-truth spec exports the first server's dataset with the command line, as a user would.
-export SIGHTLINE_E2E_DATA_DIR=${data_dirs[0]} SIGHTLINE_E2E_CLI=$(realpath "$sightline")
-serve "$port_with_keys" "$results/server-with-keys.log" SIGHTLINE_API_KEYS="$SIGHTLINE_E2E_API_KEY"
+data_dir=$(mktemp -d)
+data_dir_with_keys=$(mktemp -d)
+scratch+=("$data_dir" "$data_dir_with_keys")
+serve "$data_dir" "$port" "$results/server.log"
+serve "$data_dir_with_keys" "$port_with_keys" "$results/server-with-keys.log" SIGHTLINE_API_KEYS="$SIGHTLINE_E2E_API_KEY"
+# The ground-truth specs export the first server's dataset with the command line, as a user would:
+# the command must read the very data directory that server writes.
+export SIGHTLINE_E2E_DATA_DIR=$data_dir SIGHTLINE_E2E_CLI=$(realpath "$sightline")
 
 # wait_ready URL PID LOG
 wait_ready() {
