@@ -7,7 +7,7 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page, Response } from "@playwright/test";
 import type { DetectResult } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample, truncated } from "./photos";
+import { ownCopy, sample, truncated } from "./photos";
 
 const WIDTHS = [
   { width: 390, height: 844, name: "phone" },
@@ -97,7 +97,7 @@ test("with Keep for review on, several photos are each kept", async ({ page }) =
   await page.goto("/");
   await page.getByRole("switch", { name: "Keep for review" }).check();
   const batchAnswer = page.waitForResponse(isBatch);
-  await page.getByLabel("Choose a photo").setInputFiles([sample("dog.jpg"), sample("chelsea.jpg")]);
+  await page.getByLabel("Choose a photo").setInputFiles([ownCopy("dog.jpg", "batch"), ownCopy("chelsea.jpg", "batch")]);
   const response = await batchAnswer;
   expect(new URL(response.url()).searchParams.get("store")).toBe("true");
   const { results } = (await response.json()) as { results: DetectResult[] };

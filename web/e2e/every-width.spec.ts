@@ -9,7 +9,7 @@ import path from "node:path";
 import type { DetectResult, StoredImage } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
 import { expectAccessible, expectNoSidewaysScroll, WIDTHS } from "./page-checks";
-import { sample, type PhotoFile } from "./photos";
+import { ownCopy, sample, type PhotoFile } from "./photos";
 
 const DETECT_PATH = "/api/v1/detect";
 const detectUrl = (url: URL) => url.pathname === DETECT_PATH;
@@ -25,7 +25,7 @@ async function upload(page: Page, photo: PhotoFile): Promise<DetectResult> {
 
 /** Keep `name` on the server with its prediction, as "Keep for review" does; returns the stored photo. */
 async function keep(page: Page, name: string): Promise<StoredImage> {
-  const photo = sample(name);
+  const photo = ownCopy(name, "every-width");
   const response = await page.request.post(`${DETECT_PATH}?score_threshold=0.05&store=true`, {
     multipart: { image: { name: photo.name, mimeType: photo.mimeType, buffer: photo.buffer } },
   });

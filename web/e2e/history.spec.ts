@@ -7,7 +7,7 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import type { DetectResult } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample } from "./photos";
+import { ownCopy } from "./photos";
 
 const WIDTHS = [
   { width: 390, height: 844, name: "phone" },
@@ -31,7 +31,7 @@ for (const viewport of WIDTHS) {
     const adminKey = process.env.SIGHTLINE_ADMIN_KEY;
     test.skip(!adminKey, "the server under test has no admin key to delete with");
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
-    const photo = sample("dog.jpg");
+    const photo = ownCopy("dog.jpg", `history-${viewport.width}`);
     const kept = await page.request.post("/api/v1/detect?score_threshold=0.05&store=true", {
       multipart: { image: { name: photo.name, mimeType: photo.mimeType, buffer: photo.buffer } },
     });

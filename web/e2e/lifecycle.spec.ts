@@ -6,7 +6,7 @@
 import type { Page } from "@playwright/test";
 import type { DetectResult, StoredImage } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample } from "./photos";
+import { ownCopy } from "./photos";
 
 test.describe.configure({ mode: "serial" });
 
@@ -30,7 +30,7 @@ async function readStats(page: Page) {
 
 async function keepPhoto(page: Page, name: string): Promise<number> {
   const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/detect");
-  await page.getByLabel(/Choose (a|another) photo/).setInputFiles(sample(name));
+  await page.getByLabel(/Choose (a|another) photo/).setInputFiles(ownCopy(name, "lifecycle"));
   const result = (await (await answer).json()) as DetectResult;
   expect(result.stored, "the server kept the photo").toBeDefined();
   await expect(page.getByTestId("keep-help")).toContainText(`photo #${result.stored!.image_id}`);

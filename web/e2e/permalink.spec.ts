@@ -5,7 +5,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { DetectResult } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample } from "./photos";
+import { ownCopy } from "./photos";
 
 // The not-found photo's 404 is logged by the browser as an error.
 test.use({ allowedConsoleErrors: [/status of 404/] });
@@ -17,7 +17,7 @@ for (const width of [390, 1280]) {
     await page.goto("/");
     await page.getByRole("switch", { name: "Keep for review" }).check();
     const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/detect" && r.request().method() === "POST");
-    await page.getByLabel(/Choose (a|another) photo/).setInputFiles(sample("dog.jpg"));
+    await page.getByLabel(/Choose (a|another) photo/).setInputFiles(ownCopy("dog.jpg", `permalink-${width}`));
     const result = (await (await answer).json()) as DetectResult;
     const imageId = result.stored!.image_id;
     const shown = result.detections.filter((d) => d.score >= 0.3).length;

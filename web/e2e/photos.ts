@@ -50,6 +50,16 @@ export function withExifOrientation(name: string, orientation: number): PhotoFil
 
 /** A sample with bytes appended after its end: the same picture, but a file of its own to the server. */
 export function distinctCopy(name: string, tag: string): PhotoFile {
+  return { ...ownCopy(name, tag), name: `${tag}-${name}` };
+}
+
+/**
+ * A sample under its own name whose bytes belong to `owner` (a spec, with its width if it runs at
+ * several). The server keeps one photo per content, so two specs keeping the same sample would share
+ * one stored photo, and one spec's delete or review would reach into the other's: a spec that keeps
+ * photos keeps its own copies.
+ */
+export function ownCopy(name: string, owner: string): PhotoFile {
   const original = sample(name);
-  return { ...original, name: `${tag}-${name}`, buffer: Buffer.concat([original.buffer, Buffer.from(tag)]) };
+  return { ...original, buffer: Buffer.concat([original.buffer, Buffer.from(owner)]) };
 }

@@ -2,11 +2,12 @@
  * What an evaluation is made of, against a real server and its models: the precision-recall curves, each
  * model's operating point, the photos it got wrong with their boxes drawn and a way to review them, and
  * promoting a model together with its operating point as its score threshold.
- * Runs after the lifecycle spec, whose reviewed photo it adds to.
+ * It keeps and reviews a photo of its own; photos other specs reviewed join the evaluation, and it
+ * asserts nothing about them.
  */
 import type { DetectResult, Evaluation } from "../src/api/types";
 import { expect, saveScreenshot, test } from "./fixtures";
-import { sample } from "./photos";
+import { ownCopy, sample } from "./photos";
 
 test.describe.configure({ mode: "serial" });
 // Promoting needs the admin key; without it the promotion part is skipped, the rest still runs.
@@ -17,7 +18,7 @@ let reviewedPhoto: number;
 test("draws the curves, the operating points and the photos a model got wrong", async ({ page }, testInfo) => {
   // Another photo kept and reviewed, with an object the reviewer drew that neither model finds: a giraffe
   // in the sky of person.jpg, a labelling mistake the photo errors should lead back to.
-  const kept = await page.request.post("/api/v1/images", { multipart: { image: sample("person.jpg") } });
+  const kept = await page.request.post("/api/v1/images", { multipart: { image: ownCopy("person.jpg", "pr-curves") } });
   expect(kept.status()).toBe(201);
   reviewedPhoto = ((await kept.json()) as { id: number }).id;
   const giraffe = { label: "giraffe", box: { x1: 5, y1: 5, x2: 60, y2: 40 } };
