@@ -54,6 +54,26 @@ def test_an_exif_rotated_photo_gets_boxes_on_the_right_objects(server, photos, r
             assert found[wanted["label"]][corner] == pytest.approx(wanted["box"][corner], abs=12)
 
 
+def test_a_sideways_tiff_gets_the_boxes_of_its_upright_picture(server, photos, registry):
+    # Stored turned a quarter left with the TIFF orientation (6) that turns it upright, as scanners write it.
+    upright = Image.open(io.BytesIO(photos["dog"])).convert("RGB")
+    sideways = encode(
+        upright.transpose(Image.Transpose.ROTATE_90), "TIFF", compression="tiff_lzw", tiffinfo={0x0112: 6}
+    )
+    files = {"image": ("dog.tif", sideways, "image/tiff")}
+
+    response = requests.post(f"{server.url}/api/v1/detect?store=true", files=files, timeout=60)
+
+    assert response.status_code == 200
+    result = response.json()
+    assert result["image"] == {"width": 768, "height": 576}
+    assert_same_detections(result["detections"], engine_result(registry, encode(upright, "PNG")))
+    stored = requests.get(f"{server.url}/api/v1/images/{result['stored']['image_id']}", timeout=30).json()
+    assert (stored["width"], stored["height"]) == (768, 576)
+    kept = requests.get(f"{server.url}{stored['file_url']}", timeout=30)
+    assert kept.content == sideways
+
+
 def test_the_raw_body_form_and_the_batch_form_work_over_http(server, photos):
     raw = requests.post(
         f"{server.url}/api/v1/detect?classes=dog",

@@ -90,6 +90,21 @@ def test_exif_orientation_is_applied() -> None:
     assert top[0] > top[2] + 100 and bottom[2] > bottom[0] + 100
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_tiff_is_turned_upright_once_as_its_orientation_says(orientation: int) -> None:
+    # The same pixels with the same orientation in a PNG's EXIF, which Pillow leaves for us to apply.
+    stored = _marked((64, 48), (4, 4, 20, 12))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+
+    tiff = load_photo(_encode(stored, "TIFF", tiffinfo={0x0112: orientation}))
+    png = load_photo(_encode(stored, "PNG", exif=exif))
+
+    assert tiff.size == tiff.image.size == png.size
+    assert tiff.size == ((48, 64) if orientation >= 5 else (64, 48))
+    assert np.array_equal(np.asarray(tiff.image), np.asarray(png.image))
+
+
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
@@ -154,7 +169,7 @@ def _centre(pixels: np.ndarray) -> tuple[float, float]:
     return float(columns.mean()) + 0.5, float(rows.mean()) + 0.5
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
 @pytest.mark.parametrize("orientation", [1, 2, 3, 5, 6, 7, 8])
 def test_a_reduced_decode_knows_where_the_original_photo_lies(fmt: str, orientation: int) -> None:
     # Stored 2003x1501 (not a multiple of the reduction) with a bright square; the decode may be

@@ -6,10 +6,12 @@ an empty database is refused with what to do, and `sightline storage check` / `r
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -74,6 +76,21 @@ def test_storage_check_and_reconcile_adopt_the_photos_of_a_lost_database(
     assert code == 0 and out.startswith("adopted ") and "JPEG 64x48" in out
     assert run("storage", "check")[:2] == (0, "1 photos in the database, 1 photo files, 0 in quarantine\n")
     assert run("dataset", "list")[0] == 0
+
+
+def test_reconcile_adopts_a_sideways_tiff_at_its_upright_size(run_storage_cli, tmp_path: Path, monkeypatch) -> None:
+    # Stored 64x48 with the TIFF orientation (6) that shows it 48x64, as the detector measured it.
+    run, database_url = run_storage_cli
+    storage = Storage.open(database_url, tmp_path / "var" / "images")
+    sideways = io.BytesIO()
+    Image.new("RGB", (64, 48), (5, 6, 7)).save(sideways, "TIFF", tiffinfo={0x0112: 6})
+    store_photo(storage, sideways.getvalue())
+    storage.close()
+    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+
+    code, out, _ = run("storage", "reconcile", "--adopt")
+
+    assert code == 0 and "TIFF 48x64" in out
 
 
 @pytest.fixture

@@ -152,6 +152,17 @@ def decoded_pixels(data: bytes, decode_size: DecodeSize | None = None) -> int:
         return 0
 
 
+def orientation_left_to_apply(image: Image.Image) -> int:
+    """The EXIF orientation of an opened photo that its decoding leaves for us to apply (1: none).
+
+    Pillow turns a TIFF upright itself as it decodes it, and gives its size upright from the start;
+    turning it again would turn it twice.
+    """
+    if image.format == "TIFF":
+        return 1
+    return image.getexif().get(0x0112, 1)
+
+
 def _draft(
     image: Image.Image, decode_size: DecodeSize | None
 ) -> tuple[int, tuple[int, int], tuple[int, int] | None, tuple[float, float, float, float]]:
@@ -161,7 +172,7 @@ def _draft(
     orientation (None: full size) and the region of the decoded picture that is the whole photo.
     """
     width, height = image.size
-    orientation = image.getexif().get(0x0112, 1)
+    orientation = orientation_left_to_apply(image)
     upright = (height, width) if orientation in _SWAPS_AXES else (width, height)
     least = decode_size(*upright) if decode_size else None
     if least is not None and orientation in _SWAPS_AXES:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
+from ..detection.images import orientation_left_to_apply
 from .files import sha256_of
 from .models import StoredImage
 from .service import Storage
@@ -87,7 +88,7 @@ def _row_for(sha256: str, data: bytes) -> StoredImage | None:
     try:
         with Image.open(io.BytesIO(data)) as picture:
             width, height = picture.size
-            if picture.getexif().get(0x0112) in _QUARTER_TURNS:
+            if orientation_left_to_apply(picture) in _QUARTER_TURNS:
                 width, height = height, width
             image_format = picture.format or "unknown"
     except (UnidentifiedImageError, OSError):
