@@ -6,8 +6,6 @@ import { checkPhotoFile } from "../lib/photoFile";
 
 export interface BatchPhoto {
   file: File;
-  /** Object URL of the file for its thumbnail; revoked when the batch is replaced. */
-  url: string;
   /** Null while its request is on its way. */
   outcome: PhotoOutcome | null;
   /** From sending its request to its answer. */
@@ -23,12 +21,6 @@ export interface BatchState {
 export function useBatchDetect() {
   const [state, setState] = useState<BatchState | null>(null);
   const inFlight = useRef<AbortController | null>(null);
-  // The thumbnails' object URLs go with the batch that made them.
-  const urls = useRef<string[]>([]);
-  const forgetUrls = useCallback(() => {
-    urls.current.forEach((url) => URL.revokeObjectURL(url));
-    urls.current = [];
-  }, []);
 
   const run = useCallback((files: File[], params: DetectParams) => {
     inFlight.current?.abort();
@@ -40,10 +32,8 @@ export function useBatchDetect() {
       const outcome: PhotoOutcome | null = problem
         ? { status: "error", error: new ApiError(problem, { code: "not_a_photo" }) }
         : null;
-      return { file, url: URL.createObjectURL(file), outcome, roundTripMs: null };
+      return { file, outcome, roundTripMs: null };
     });
-    forgetUrls();
-    urls.current = photos.map((photo) => photo.url);
     setState({ photos, params, running: true });
     const sendable = photos.map((photo, position) => ({ photo, position })).filter(({ photo }) => !photo.outcome);
     let sentAt = 0;
@@ -73,23 +63,16 @@ export function useBatchDetect() {
         if (inFlight.current === controller) inFlight.current = null;
         if (!controller.signal.aborted) setState((old) => old && { ...old, running: false });
       });
-  }, [forgetUrls]);
+  }, []);
 
   /** Stop sending and forget the photos. */
   const reset = useCallback(() => {
     inFlight.current?.abort();
     inFlight.current = null;
-    forgetUrls();
     setState(null);
-  }, [forgetUrls]);
+  }, []);
 
-  useEffect(
-    () => () => {
-      inFlight.current?.abort();
-      forgetUrls();
-    },
-    [forgetUrls],
-  );
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   return { state, run, reset };
 }

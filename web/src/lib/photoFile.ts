@@ -1,5 +1,6 @@
 /** Checks on a chosen photo made in the page, before anything is sent to the server. */
 import { formatBytes } from "./format";
+import { drawTiff, isTiffBlob } from "./tiff";
 
 const FORMATS: Record<string, string> = {
   "image/jpeg": "JPEG",
@@ -7,6 +8,7 @@ const FORMATS: Record<string, string> = {
   "image/webp": "WebP",
   "image/gif": "GIF",
   "image/bmp": "BMP",
+  "image/tiff": "TIFF",
 };
 const EXTENSIONS: Record<string, string> = {
   jpg: "image/jpeg",
@@ -15,10 +17,12 @@ const EXTENSIONS: Record<string, string> = {
   webp: "image/webp",
   gif: "image/gif",
   bmp: "image/bmp",
+  tif: "image/tiff",
+  tiff: "image/tiff",
 };
 
 export const ACCEPT_ATTRIBUTE = Object.keys(FORMATS).join(",");
-export const FORMAT_NAMES = "JPEG, PNG, WebP, GIF or BMP";
+export const FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP or TIFF";
 /**
  * The server's default request limit (SIGHTLINE_MAX_BODY_BYTES, 20 MB) less room for the multipart
  * headers and parameters, so a photo the server would refuse is refused here with a clearer reason.
@@ -29,12 +33,17 @@ export const MAX_PIXELS = 50_000_000;
 
 export interface Photo {
   file: File;
-  /** Object URL of what the page shows (the file, or an animated GIF's first frame); revoke it when the photo is replaced. */
+  /**
+   * Object URL of what the page shows (the file, an animated GIF's first frame, or a TIFF's first page
+   * drawn as PNG); revoke it when the photo is replaced.
+   */
   url: string;
   width: number;
   height: number;
   /** An animated GIF, shown as its first frame: the one frame the detector analyses. */
   animated: boolean;
+  /** Pages in the file: a TIFF may hold several, and is shown, like the detector sees it, as its first. */
+  pageCount: number;
 }
 
 /** Whether a GIF's bytes hold more than one frame (more than one image descriptor after a graphic control block). */
@@ -77,30 +86,54 @@ export function checkPhotoFile(file: File): string | null {
   return null;
 }
 
+function checkPixels(file: File, width: number, height: number) {
+  if (width * height > MAX_PIXELS) {
+    const megapixels = Math.round((width * height) / 1e6);
+    throw new Error(`“${file.name}” is ${width}×${height} (${megapixels} megapixels); the limit is ${MAX_PIXELS / 1e6}.`);
+  }
+}
+
+/** A TIFF, which Chromium cannot draw: its first page, decoded here and shown as a PNG. */
+async function loadTiff(file: File): Promise<Photo> {
+  const drawn = await drawTiff(file).catch((problem: unknown) => {
+    const reason = problem instanceof Error ? problem.message : String(problem);
+    throw new Error(`“${file.name}” could not be shown as a TIFF photo: ${reason}.`);
+  });
+  try {
+    checkPixels(file, drawn.width, drawn.height);
+  } catch (problem) {
+    URL.revokeObjectURL(drawn.url);
+    throw problem;
+  }
+  return { file, url: drawn.url, width: drawn.width, height: drawn.height, animated: false, pageCount: drawn.pageCount };
+}
+
 /** Decode `file` in the browser to learn its size; rejects with a message when it is not a readable image. */
-export function loadPhoto(file: File): Promise<Photo> {
+export async function loadPhoto(file: File): Promise<Photo> {
+  if (await isTiffBlob(file)) return loadTiff(file);
   const url = URL.createObjectURL(file);
   return new Promise((resolve, reject) => {
     const image = new Image();
     image.onload = () => {
       const { naturalWidth: width, naturalHeight: height } = image;
-      if (width * height > MAX_PIXELS) {
+      try {
+        checkPixels(file, width, height);
+      } catch (problem) {
         URL.revokeObjectURL(url);
-        const megapixels = Math.round((width * height) / 1e6);
-        reject(new Error(`“${file.name}” is ${width}×${height} (${megapixels} megapixels); the limit is ${MAX_PIXELS / 1e6}.`));
+        reject(problem as Error);
         return;
       }
       if (mediaType(file) !== "image/gif") {
-        resolve({ file, url, width, height, animated: false });
+        resolve({ file, url, width, height, animated: false, pageCount: 1 });
         return;
       }
       file
         .arrayBuffer()
         .then(async (buffer) => {
-          if (!isAnimatedGif(new Uint8Array(buffer))) return { file, url, width, height, animated: false };
+          if (!isAnimatedGif(new Uint8Array(buffer))) return { file, url, width, height, animated: false, pageCount: 1 };
           const still = await firstFrameUrl(image);
           URL.revokeObjectURL(url);
-          return { file, url: still, width, height, animated: true };
+          return { file, url: still, width, height, animated: true, pageCount: 1 };
         })
         .then(resolve, (problem: unknown) => {
           URL.revokeObjectURL(url);

@@ -7,7 +7,7 @@ import { DetectScreen } from "./DetectScreen";
 vi.mock("../lib/photoFile", async (original) => ({
   ...(await original<typeof import("../lib/photoFile")>()),
   // jsdom decodes no images; the photo is the 768x576 dog the fixture's boxes belong to.
-  loadPhoto: async (file: File) => ({ file, url: `blob:${file.name}`, width: 768, height: 576 }),
+  loadPhoto: async (file: File) => ({ file, url: `blob:${file.name}`, width: 768, height: 576, animated: false, pageCount: 1 }),
 }));
 
 type Handler = (url: string, init: RequestInit) => Promise<Response> | Response;
@@ -226,7 +226,7 @@ describe("DetectScreen", () => {
   });
 
   it.each([
-    ["a text file", () => new File(["hello"], "notes.txt", { type: "text/plain" }), "“notes.txt” is not a photo this page can send (text/plain). Choose a JPEG, PNG, WebP, GIF or BMP photo."],
+    ["a text file", () => new File(["hello"], "notes.txt", { type: "text/plain" }), "“notes.txt” is not a photo this page can send (text/plain). Choose a JPEG, PNG, WebP, GIF, BMP or TIFF photo."],
     ["an empty file", () => new File([], "empty.png", { type: "image/png" }), "“empty.png” is empty."],
     [
       "a photo over the size limit",

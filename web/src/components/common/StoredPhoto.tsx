@@ -1,5 +1,6 @@
-import { useEffect, useState, type ComponentProps } from "react";
+import type { ComponentProps } from "react";
 import { getImageFile } from "../../api/client";
+import { usePictureUrl } from "../../hooks/usePictureUrl";
 import { useResource } from "../../hooks/useResource";
 
 type Props = Omit<ComponentProps<"img">, "src"> & {
@@ -9,20 +10,12 @@ type Props = Omit<ComponentProps<"img">, "src"> & {
 
 /**
  * A photo the server keeps, shown from a copy fetched through the API module: an <img> pointed at the
- * API itself could not send the API key, and a server that needs one would refuse it.
+ * API itself could not send the API key, and a server that needs one would refuse it. A kept TIFF
+ * shows as its first page, drawn in the page.
  */
 export function StoredPhoto({ fileUrl, ...props }: Props) {
   const file = useResource((signal) => getImageFile(fileUrl, signal), fileUrl);
-  const bytes = file.state.data;
-  const [objectUrl, setObjectUrl] = useState<string | null>(null);
-
   // The object URL keeps the bytes in memory; they go when the photo does.
-  useEffect(() => {
-    if (!bytes) return;
-    const url = URL.createObjectURL(bytes);
-    setObjectUrl(url);
-    return () => URL.revokeObjectURL(url);
-  }, [bytes]);
-
+  const objectUrl = usePictureUrl(file.state.data);
   return <img {...props} src={objectUrl ?? undefined} />;
 }

@@ -1,5 +1,6 @@
 import type { BatchPhoto } from "../../hooks/useBatchDetect";
 import { useElementSize } from "../../hooks/useElementSize";
+import { usePictureUrl } from "../../hooks/usePictureUrl";
 import { useShownDetections } from "../../hooks/useShownDetections";
 import { DetectionOverlay } from "./DetectionOverlay";
 
@@ -22,7 +23,7 @@ export function BatchResults({ photos, minScore, onOpen }: Props) {
       </p>
       <ul className="columns is-multiline is-mobile batch-grid">
         {photos.map((photo, position) => (
-          <li key={photo.url} className="column is-half-mobile is-one-third-tablet" data-testid="batch-card">
+          <li key={position} className="column is-half-mobile is-one-third-tablet" data-testid="batch-card">
             <BatchCard photo={photo} minScore={minScore} onOpen={() => onOpen(position)} />
           </li>
         ))}
@@ -36,11 +37,13 @@ function BatchCard({ photo, minScore, onOpen }: { photo: BatchPhoto; minScore: n
   const result = photo.outcome?.status === "done" ? photo.outcome.result : null;
   const { shown, colors } = useShownDetections(result, minScore);
   const name = photo.file.name;
+  // The thumbnail's object URL goes with the card; a TIFF is drawn in the page first.
+  const url = usePictureUrl(photo.file);
   return (
     <div className="card batch-card">
       <div className="card-image">
         <div className="photo-frame">
-          <img ref={measure} src={photo.url} alt={`Your photo ${name}`} data-testid="batch-thumbnail" />
+          <img ref={measure} src={url ?? undefined} alt={`Your photo ${name}`} data-testid="batch-thumbnail" />
           {result && display && (
             <DetectionOverlay detections={shown} image={result.image} display={display} colors={colors} tagPlaces={NO_TAGS} />
           )}

@@ -28,7 +28,11 @@ export function KeepForReviewSwitch({ checked, onChange, storedImageId }: Props)
       <p className="help" data-testid="keep-help">
         {storedImageId !== null ? (
           <>
-            Kept on the server as photo #{storedImageId}. <a href={links.review(storedImageId)}>Review its boxes</a>
+            Kept on the server as photo #{storedImageId}.{" "}
+            {/* Underlined: in a line of text a link must not be told apart by its colour alone. */}
+            <a className="is-underlined" href={links.review(storedImageId)}>
+              Review its boxes
+            </a>
             {checked && ". While this is on, each new run on it (another model, a retry) is kept as one more prediction."}
           </>
         ) : checked

@@ -103,6 +103,11 @@ export function PhotoView(props: Props) {
           This is an animated GIF. The detector looks at its first frame only, so that still frame is shown here.
         </p>
       )}
+      {photo.pageCount > 1 && (
+        <p className="notification is-info is-light is-size-7 py-2 px-3 mt-2 mb-0" data-testid="pages-note">
+          This TIFF holds {photo.pageCount} pages. The detector looks at its first page only, so that page is shown here.
+        </p>
+      )}
       <figcaption className="is-size-7 has-text-grey mt-2">
         {photo.file.name} · {photo.width}×{photo.height} px · {formatBytes(photo.file.size)}
       </figcaption>

@@ -34,7 +34,7 @@ const photo = new File([new Uint8Array(100)], "dog.jpg", { type: "image/jpeg" })
 describe("UploadPanel", () => {
   it("says which photos it takes and that the server resizes them to the model's input", () => {
     renderPanel();
-    expect(screen.getByText(/JPEG, PNG, WebP, GIF or BMP, up to 20 MB/)).toHaveTextContent("416×416 input");
+    expect(screen.getByText(/JPEG, PNG, WebP, GIF, BMP or TIFF, up to 20 MB/)).toHaveTextContent("416×416 input");
   });
 
   it("takes a photo dropped onto it", () => {
@@ -47,12 +47,28 @@ describe("UploadPanel", () => {
     expect(panel).not.toHaveClass("is-dragging");
   });
 
+  it.each([
+    ["image/tiff", "scan.tif"],
+    ["", "scan.tiff"],
+  ])("takes a dropped TIFF photo (type %j, %s), which the API reads too", (type, name) => {
+    const { onFile, onReject } = renderPanel();
+    const tiff = new File([new Uint8Array([0x49, 0x49, 42, 0])], name, { type });
+    fireEvent.drop(screen.getByTestId("upload-panel"), { dataTransfer: transfer([tiff]) });
+    expect(onReject).not.toHaveBeenCalled();
+    expect(onFile).toHaveBeenCalledWith(tiff);
+  });
+
+  it("offers TIFF in the file picker", () => {
+    renderPanel();
+    expect(screen.getByLabelText("Choose a photo")).toHaveAttribute("accept", expect.stringContaining("image/tiff"));
+  });
+
   it("refuses a dropped file that is not a photo, saying why", () => {
     const { onFile, onReject } = renderPanel();
     const pdf = new File(["%PDF"], "report.pdf", { type: "application/pdf" });
     fireEvent.drop(screen.getByTestId("upload-panel"), { dataTransfer: transfer([pdf]) });
     expect(onFile).not.toHaveBeenCalled();
-    expect(onReject).toHaveBeenCalledWith("“report.pdf” is not a photo this page can send (application/pdf). Choose a JPEG, PNG, WebP, GIF or BMP photo.");
+    expect(onReject).toHaveBeenCalledWith("“report.pdf” is not a photo this page can send (application/pdf). Choose a JPEG, PNG, WebP, GIF, BMP or TIFF photo.");
   });
 
   it("takes a photo pasted anywhere on the page, but leaves pastes into text fields alone", () => {
