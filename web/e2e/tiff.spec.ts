@@ -1,8 +1,9 @@
 /**
  * TIFF photos, which Chromium cannot draw in an <img>, against a real server: one stored sideways
  * with its orientation tag shows upright at its full size with the API's boxes on it, on Detect and,
- * once kept, in History and Review; a TIFF of several pages shows its first page and says so; the
- * batch grid shows a TIFF's thumbnail. The TIFFs are made here with Pillow from samples/dog.jpg.
+ * once kept, in History, Review and a fresh page opened at its link; a TIFF of several pages shows
+ * its first page and says so; the batch grid shows a TIFF's thumbnail. The TIFFs are made here with
+ * Pillow from samples/dog.jpg.
  */
 import type { Locator, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
@@ -121,9 +122,11 @@ for (const viewport of WIDTHS) {
       await expect(page.getByLabel("Model")).toHaveValue(/.+/);
     });
 
-    test("a sideways TIFF shows upright with its boxes, on Detect and, kept, in History and Review", async ({ page }, testInfo) => {
+    test("a sideways TIFF shows upright with its boxes, on Detect and, kept, in History, Review and its link", async ({ page, browser }, testInfo) => {
       await page.getByRole("switch", { name: "Keep for review" }).check();
-      const result = await upload(page, sideways);
+      // A copy of its own (bytes after the TIFF's end change no pixel), so no other kept photo is this one.
+      const mine = { ...sideways, name: `${viewport.name}-${sideways.name}`, buffer: Buffer.concat([sideways.buffer, Buffer.from(viewport.name)]) };
+      const result = await upload(page, mine);
       const imageId = result.stored!.image_id;
       try {
         expect(result.image).toEqual({ width: 768, height: 576 });
@@ -138,10 +141,11 @@ for (const viewport of WIDTHS) {
 
         await page.goto("/#/history");
         const card = page.getByTestId(`photo-card-${imageId}`);
-        await expectDogPicture(card.getByRole("img"));
+        await expect(card.getByTestId("photo-name")).toHaveText(mine.name);
+        await expectDogPicture(card.getByRole("img", { name: `Photo #${imageId}` }));
         await saveScreenshot(page, testInfo, `tiff-${viewport.name}-2-history`);
 
-        await card.click();
+        await card.locator("a.photo-card-link").click();
         await expect(page).toHaveURL(new RegExp(`#/images/${imageId}$`));
         // Detect stays in the page behind Review, with its own photo: this is the kept one.
         const kept = page.locator(`img[data-testid=photo][alt="Photo #${imageId}"]`);
@@ -150,6 +154,14 @@ for (const viewport of WIDTHS) {
         await expectNoSidewaysScroll(page);
         await expectAccessible(page, "Review of a kept TIFF");
         await saveScreenshot(page, testInfo, `tiff-${viewport.name}-3-review`);
+
+        // The result's link, opened in a fresh page with nothing of this one's state.
+        const fresh = await (await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } })).newPage();
+        await fresh.goto(`/#/images/${imageId}`);
+        const linked = fresh.locator(`img[data-testid=photo][alt="Photo #${imageId}"]`);
+        await expectDogPicture(linked);
+        await expectBoxesOn(linked, fresh.locator("rect[data-testid^=edit-box-]"), result);
+        await fresh.context().close();
       } finally {
         await forget(page, imageId);
       }
