@@ -42,15 +42,18 @@ def sample_photos() -> dict[str, Image.Image]:
     return {path.stem: Image.open(path).convert("RGB") for path in sorted(SAMPLES.glob("*.jpg"))}
 
 
-def _recalibrate_batch_norm(network, size: tuple[int, int]) -> None:
+def _recalibrate_batch_norm(network, size: tuple[int, int], batch=None) -> None:
+    """Batch norm statistics from the sample photos, resized to `size` and divided by 255 unless `batch`
+    (float[B, 3, H, W]) gives them as the model's processor prepares them."""
     import torch
 
-    batch = torch.stack(
-        [
-            torch.from_numpy(np.asarray(photo.resize(size), dtype=np.float32) / 255).permute(2, 0, 1)
-            for photo in sample_photos().values()
-        ]
-    )
+    if batch is None:
+        batch = torch.stack(
+            [
+                torch.from_numpy(np.asarray(photo.resize(size), dtype=np.float32) / 255).permute(2, 0, 1)
+                for photo in sample_photos().values()
+            ]
+        )
     for module in network.modules():
         if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
             module.reset_running_stats()
@@ -273,6 +276,218 @@ def transformers_reference(folder: Path, photo: Image.Image, score_threshold: fl
     )
     limits = np.array([photo.width, photo.height] * 2, dtype=np.float32)
     return np.clip(result["boxes"].numpy(), 0, limits), result["scores"].numpy(), result["labels"].numpy()
+
+
+DETR_SIZE = 320
+
+
+def build_detr_checkpoint(directory: Path, architecture: str) -> Path:
+    """A small random `architecture` ("detr": softmax with "no object"; "conditional_detr": sigmoid, the
+    best query-class pairs) on a ResNet backbone built offline, saved as a transformers checkpoint folder
+    whose processor stretches photos to a DETR_SIZE square and normalises them with ImageNet's mean and std.
+
+    Random DETR weights give every query the same box and nearly the same scores: a wider weight
+    initialisation, spread query embeddings and a random last box layer (initialised to zero) make the
+    queries differ, and a "no object" bias makes it win on some of them; the batch norm statistics
+    come from the sample photos, so the features follow the picture.
+    """
+    import torch
+    from transformers import (
+        ConditionalDetrConfig,
+        ConditionalDetrForObjectDetection,
+        DetrConfig,
+        DetrForObjectDetection,
+        ResNetConfig,
+    )
+    from transformers.models.conditional_detr.image_processing_pil_conditional_detr import (
+        ConditionalDetrImageProcessorPil,
+    )
+    from transformers.models.detr.image_processing_pil_detr import DetrImageProcessorPil
+
+    from sightline.detection.categories import COCO_80
+
+    config_class, model_class, processor_class = {
+        "detr": (DetrConfig, DetrForObjectDetection, DetrImageProcessorPil),
+        "conditional_detr": (
+            ConditionalDetrConfig,
+            ConditionalDetrForObjectDetection,
+            ConditionalDetrImageProcessorPil,
+        ),
+    }[architecture]
+    torch.manual_seed(0)
+    backbone = ResNetConfig(
+        embedding_size=16, hidden_sizes=[16, 32, 64, 128], depths=[1, 1, 1, 1], out_features=["stage4"]
+    )
+    config = config_class(
+        backbone_config=backbone,
+        d_model=64,
+        encoder_layers=1,
+        decoder_layers=2,
+        encoder_ffn_dim=128,
+        decoder_ffn_dim=128,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        num_queries=100,  # Conditional DETR's post-processing keeps its best 100 pairs: one per query here
+        init_std=0.3,
+        id2label=dict(enumerate(COCO_80)),
+    )
+    model = model_class(config).eval()
+    processor = processor_class(size={"height": DETR_SIZE, "width": DETR_SIZE}, do_pad=False)
+    batch = processor(images=list(sample_photos().values()), return_tensors="pt")["pixel_values"]
+    _recalibrate_batch_norm(model, (DETR_SIZE, DETR_SIZE), batch)
+    classifier = model.class_labels_classifier
+    with torch.no_grad():
+        model.model.query_position_embeddings.weight.normal_(0, 5.0)
+        model.bbox_predictor.layers[-1].weight.normal_(0, 0.3)
+        # What all queries share decides no class: centred on the photos' mean query, each class's
+        # logit follows the query, so queries name different classes with different scores. Then
+        # about one query-class pair in a hundred scores over 0.5 (sigmoid), and "no object" wins
+        # on some queries (softmax).
+        hidden = model.model(pixel_values=batch).last_hidden_state
+        classifier.weight.mul_(3.0)
+        classifier.bias.copy_(-classifier.weight @ hidden.mean(dim=(0, 1)))
+        classes = classifier(hidden)[..., :80]
+        classifier.bias.sub_(torch.quantile(classes.flatten(), 0.99))
+        if architecture == "detr":
+            outputs = classifier(hidden)
+            best = torch.quantile(outputs[..., :80].max(dim=-1).values.flatten(), 0.3)
+            classifier.bias[-1] += best - outputs[..., -1].mean()
+    folder = directory / architecture
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
+
+
+def export_detr_onnx(folder: Path, path: Path, input_name: str, output_names: tuple[str, str]) -> Path:
+    """The checkpoint as a two-output ONNX file, tensors named as an exporter names them: "dets" first
+    (boxes, then logits) as RF-DETR's, else logits then boxes as optimum's `logits`, `pred_boxes`."""
+    import torch
+    from transformers import AutoModelForObjectDetection
+
+    model = AutoModelForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
+    boxes_first = output_names[0] == "dets"
+
+    class Exported(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, pixel_values):
+            outputs = self.model(pixel_values=pixel_values)
+            return (outputs.pred_boxes, outputs.logits) if boxes_first else (outputs.logits, outputs.pred_boxes)
+
+    torch.onnx.export(
+        Exported(), (torch.zeros(1, 3, DETR_SIZE, DETR_SIZE),), path, dynamo=False, input_names=[input_name],
+        output_names=list(output_names), opset_version=17,
+    )  # fmt: skip
+    return path
+
+
+def rename_detr_onnx(path: Path, target: Path, input_name: str, output_names: tuple[str, str]) -> Path:
+    """A copy of a two-output file from `export_detr_onnx` with its tensors named and ordered as
+    `export_detr_onnx(..., input_name, output_names)` would write them, without exporting again."""
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    boxes = next(i for i, output in enumerate(graph.output) if output.type.tensor_type.shape.dim[2].dim_value == 4)
+    ordered = [graph.output[boxes], graph.output[1 - boxes]]
+    if output_names[0] != "dets":
+        ordered.reverse()
+    renames = {graph.input[0].name: input_name} | {
+        output.name: name for output, name in zip(ordered, output_names, strict=True)
+    }
+    for node in graph.node:
+        node.input[:] = [renames.get(name, name) for name in node.input]
+        node.output[:] = [renames.get(name, name) for name in node.output]
+    graph.input[0].name = input_name
+    outputs = [onnx.ValueInfoProto.FromString(output.SerializeToString()) for output in ordered]
+    for output in outputs:
+        output.name = renames[output.name]
+    del graph.output[:]
+    graph.output.extend(outputs)
+    onnx.save(model, str(target))
+    return target
+
+
+def with_processor(folder: Path, target: Path, normalised: bool) -> Path:
+    """A copy of a `build_detr_checkpoint` folder whose processor normalises with ImageNet's mean and std
+    or, if not `normalised`, only divides by 255 (as RT-DETR's and D-FINE's processors do)."""
+    from transformers import AutoImageProcessor
+
+    shutil.copytree(folder, target)
+    processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True, backend="pil")
+    processor.do_normalize = normalised
+    processor.save_pretrained(target)
+    return target
+
+
+def transformers_pipeline(folder: Path):
+    """transformers' own processor, model and post-processing, loaded once: (photo, threshold) -> boxes
+    (clipped to the photo, as every box we serve is), scores, labels, best score first.
+
+    The processor's Pillow backend, whose resizing ONNX files are served with; transformers picks its
+    torchvision backend by default where torchvision is installed, which resizes a few pixels in a
+    thousand one grey level apart from Pillow.
+    """
+    import torch
+    from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+    model = AutoModelForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
+    processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True, backend="pil")
+
+    def detect(photo: Image.Image, score_threshold: float):
+        with torch.inference_mode():
+            outputs = model(**processor(images=photo, return_tensors="pt"))
+        (result,) = processor.post_process_object_detection(
+            outputs, threshold=score_threshold, target_sizes=[(photo.height, photo.width)]
+        )
+        order = np.argsort(-result["scores"].numpy(), kind="stable")
+        limits = np.array([photo.width, photo.height] * 2, dtype=np.float32)
+        boxes = np.clip(result["boxes"].numpy(), 0, limits)
+        return boxes[order], result["scores"].numpy()[order], result["labels"].numpy()[order]
+
+    return detect
+
+
+def assert_same_ranked_detections(ours, reference, score_threshold: float, score_tolerance: float) -> None:
+    """The same detections in the same order: rank for rank the same class, the box within 1 px and the
+    score within `score_tolerance`; two whose scores are that close may swap ranks, and one that close to
+    the threshold may be on either side of it."""
+    ref_boxes, ref_scores, ref_classes = reference
+    unmatched = list(range(len(ref_scores)))
+    for rank in range(len(ours)):
+        box, score, class_id = ours.boxes[rank], ours.scores[rank], ours.class_ids[rank]
+        candidates = [i for i in unmatched if abs(ref_scores[i] - score) <= score_tolerance]
+        same = [i for i in candidates if ref_classes[i] == class_id and np.abs(ref_boxes[i] - box).max() <= 1.0]
+        if not same:
+            assert abs(score - score_threshold) <= score_tolerance, (
+                f"rank {rank}: {ours.to_json()[rank]} is not among the reference's "
+                f"{[(int(ref_classes[i]), float(ref_scores[i]), ref_boxes[i].tolist()) for i in unmatched[:3]]}"
+            )
+            continue
+        assert unmatched.index(same[0]) == 0 or all(
+            abs(ref_scores[i] - score) <= score_tolerance for i in unmatched[: unmatched.index(same[0])]
+        ), f"rank {rank}: out of the reference's order"
+        unmatched.remove(same[0])
+    missed = [i for i in unmatched if abs(ref_scores[i] - score_threshold) > score_tolerance]
+    assert not missed, f"missed {[(int(ref_classes[i]), float(ref_scores[i]), ref_boxes[i].tolist()) for i in missed]}"
+
+
+def onnx_file_with_outputs(path: Path, outputs: dict[str, list[int]]) -> Path:
+    """A tiny ONNX graph with an image input and the given outputs (zeros): a file of any layout, to refuse."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, initialisers, infos = [], [], []
+    for name, shape in outputs.items():
+        initialisers.append(numpy_helper.from_array(np.zeros(shape, np.float32), f"{name}_value"))
+        nodes.append(helper.make_node("Identity", [f"{name}_value"], [name]))
+        infos.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+    image = helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 64, 64])
+    graph = helper.make_graph(nodes, "g", [image], infos, initialisers)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
 
 
 BUILDERS = {

@@ -10,6 +10,7 @@ from reference_models import (
     assert_same_detections,
     build_ultralytics_rt_detr_onnx,
     nms_would_drop,
+    onnx_file_with_outputs,
     sample_photos,
     ultralytics_rt_detr_reference,
     yolo_reference,
@@ -98,25 +99,8 @@ def test_agnostic_nms_asked_for_still_leaves_one_label_per_object_on_an_nms_free
     assert 0 < len(agnostic) < len(plain)
 
 
-def _onnx_file(path, outputs: dict[str, list[int]]):
-    """A tiny ONNX graph with an image input and the given outputs (zeros), for layouts we must refuse."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    nodes, initialisers, infos = [], [], []
-    for name, shape in outputs.items():
-        initialisers.append(numpy_helper.from_array(np.zeros(shape, np.float32), f"{name}_value"))
-        nodes.append(helper.make_node("Identity", [f"{name}_value"], [name]))
-        infos.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
-    image = helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 64, 64])
-    graph = helper.make_graph(nodes, "g", [image], infos, initialisers)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
-    return path
-
-
 def test_an_onnx_file_of_another_layout_is_refused_naming_its_outputs_and_the_supported_ones(tmp_path, models_dir):
-    path = _onnx_file(tmp_path / "segmenter.onnx", {"masks": [1, 21, 64, 64]})
+    path = onnx_file_with_outputs(tmp_path / "segmenter.onnx", {"masks": [1, 21, 64, 64]})
     registry = _registry(tmp_path, "segmenter", path, models_dir)
 
     with pytest.raises(ModelLoadError) as refused:

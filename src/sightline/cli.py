@@ -52,6 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("source", type=Path, metavar="FILE_OR_FOLDER")
     add.add_argument("--name", help="model name (default: the file or folder name)")
     add.add_argument("--photo", type=Path, help="photo for the trial run (default: samples/dog.jpg or a made-up one)")
+    add.add_argument(
+        "--layout",
+        help="what an ONNX file's outputs mean, where they do not show it: detr-softmax for the original DETR "
+        "(softmax with a 'no object' class); default: recognised from the file (two-output DETR files: detr, sigmoid)",
+    )
+    for option, example in (("--mean", "0.485 0.456 0.406"), ("--std", "0.229 0.224 0.225")):
+        add.add_argument(
+            option,
+            type=float,
+            nargs=3,
+            metavar=("R", "G", "B"),
+            help=f"a DETR-style file's input normalisation in 0..1 units (ImageNet's: {example}); "
+            "default: none (pixel / 255), or RF-DETR's for files its exporter wrote",
+        )
     remove = models_commands.add_parser("remove", help="unregister a model added before")
     remove.add_argument("name")
 
@@ -243,7 +257,10 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
     if args.models_command == "add":
         from .detection.catalogue import add_model
 
-        added = add_model(settings.models_dir, settings.models_file, args.source, _trial_photo(args.photo), args.name)
+        added = add_model(
+            settings.models_dir, settings.models_file, args.source, _trial_photo(args.photo), args.name,
+            layout=args.layout, mean=args.mean, std=args.std,
+        )  # fmt: skip
         spec = added.spec
         print(
             f"{'replaced' if added.replaced else 'added'} model {spec.name} in {settings.models_file}: "

@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from .detections import Detections
-from .families import transformers_checkpoints
+from .families import detr, transformers_checkpoints
 from .models_file import file_model_spec
 from .onnx_files import inspect
 from .options import DetectOptions
@@ -40,21 +40,28 @@ class Added:
     seconds: float  # the one trial run on the photo
 
 
-def _entry(path: Path, models_file: Path) -> dict:
-    """The entry for `path`, with every fact the models file needs so reading it opens no model file."""
+def _entry(path: Path, models_file: Path, layout: str | None, mean, std) -> dict:
+    """The entry for `path`, with every fact the models file needs so reading it opens no model file;
+    layout, mean, std: what the user says of an ONNX file (see `add_model`)."""
     try:
         weights = str(path.relative_to(models_file.parent.resolve()))
     except ValueError:
         weights = str(path)
     if path.is_dir():
+        if layout or mean or std:
+            raise CatalogueError(f"{path.name} is a checkpoint folder: its own processor sets the layout and mean/std")
         found = transformers_checkpoints.inspect(path)
         return {
             "format": "transformers",
             "weights": weights,
             "description": f"{found.model_type} checkpoint {path.name} (transformers)",
         }
-    found = inspect(path)
-    return {
+    found = inspect(path, layout)
+    if (mean or std) and found.layout not in detr.FAMILY.layouts:
+        raise CatalogueError(
+            f"{path.name}: mean/std apply to DETR-style files; {found.layout} files are fed pixel / 255"
+        )
+    entry = {
         "format": "onnx",
         "weights": weights,
         "layout": found.layout,
@@ -62,6 +69,10 @@ def _entry(path: Path, models_file: Path) -> dict:
         "categories": list(found.categories),
         "description": f"{path.name}: {found.layout} layout, {found.input_size[0]}x{found.input_size[1]}",
     }
+    for key, value in (("mean", mean or found.mean), ("std", std or found.std)):
+        if value is not None:
+            entry[key] = [float(v) for v in value]
+    return entry
 
 
 def _read(models_file: Path):
@@ -90,8 +101,22 @@ def _write(models_file: Path, document) -> None:
             os.unlink(partial)
 
 
-def add_model(models_dir: Path, models_file: Path, source: Path, photo: Image.Image, name: str | None = None) -> Added:
-    """Register an ONNX file or a transformers checkpoint folder under `name` (default: its file name)."""
+def add_model(
+    models_dir: Path,
+    models_file: Path,
+    source: Path,
+    photo: Image.Image,
+    name: str | None = None,
+    layout: str | None = None,
+    mean: tuple[float, float, float] | None = None,
+    std: tuple[float, float, float] | None = None,
+) -> Added:
+    """Register an ONNX file or a transformers checkpoint folder under `name` (default: its file name).
+
+    For an ONNX file, `layout` (one of onnx_files.LAYOUTS) says what its outputs mean where they
+    alone do not (`detr-softmax`); mean/std (0..1 units) the normalisation a DETR-style model was
+    trained with, where the file does not show it.
+    """
     import tomlkit
 
     source = source.resolve()
@@ -102,7 +127,7 @@ def add_model(models_dir: Path, models_file: Path, source: Path, photo: Image.Im
         raise CatalogueError(f"model name {name!r}: use letters, digits, '_' and '-' (64 at most), starting with one")
     if name in {spec.name for spec in builtin_specs(models_dir)}:
         raise CatalogueError(f"{name!r} is a built-in model; choose another --name")
-    entry = _entry(source, models_file)
+    entry = _entry(source, models_file, layout, mean, std)
     spec = file_model_spec(name, entry, models_file)
     detector = build_detector(spec)  # ModelLoadError says what is wrong
     started = time.perf_counter()

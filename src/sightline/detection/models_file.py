@@ -9,6 +9,8 @@ folder::
     layout = "yolo"                 # recognised from the file when absent (see onnx_files.LAYOUTS)
     input_size = [640, 640]         # width, height; from the file when absent
     categories = ["person", ...]    # from the file's metadata when absent
+    mean = [0.485, 0.456, 0.406]    # DETR-style files: the normalisation, 0..1 units (default: none)
+    std = [0.229, 0.224, 0.225]
 
 an entry with `members = [...]` an ensemble (`families/ensemble`), and one with an `architecture` a
 torchvision state dict (`families/torchvision_models`).
@@ -60,6 +62,18 @@ def _size(entry: dict, where: str) -> tuple[int, int] | None:
     return (size[0], size[1])
 
 
+def _normalisation(entry: dict, key: str, where: str) -> tuple[float, float, float] | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    numbers = isinstance(value, list) and len(value) == 3 and all(isinstance(v, int | float) for v in value)
+    if not numbers or (key == "std" and min(value) <= 0):
+        raise ValueError(
+            f"{where}: {key} must be three numbers (red, green, blue, in 0..1 units{', above 0' if key == 'std' else ''})"
+        )
+    return (float(value[0]), float(value[1]), float(value[2]))
+
+
 def file_model_spec(name: str, entry: dict, models_file: Path) -> ModelSpec:
     """The ModelSpec of one `format = ...` entry; one that cannot be used carries its `problem`."""
     where = f"{models_file}: [models.{name}]"
@@ -92,19 +106,21 @@ def file_model_spec(name: str, entry: dict, models_file: Path) -> ModelSpec:
         else:
             if layout is not None and layout not in onnx_files.LAYOUTS:
                 raise ValueError(f"{where}: layout must be one of {', '.join(onnx_files.LAYOUTS)}")
+            mean, std = _normalisation(entry, "mean", where), _normalisation(entry, "std", where)
             if layout is None or size is None or categories is None:
-                found = onnx_files.inspect(weights)  # a hand-written entry: read what the file says
+                found = onnx_files.inspect(weights, layout)  # a hand-written entry: read what the file says
                 layout, size, categories = (
                     layout or found.layout,
                     size or found.input_size,
                     categories or found.categories,
                 )
+                mean, std = mean or found.mean, std or found.std
             family = onnx_files.family(layout)
             facts.update(
                 family=family,
                 architecture=layout,
                 categories=tuple(categories),
-                input_spec=family.input_spec(size, entry.get("mean"), entry.get("std")),
+                input_spec=family.input_spec(size, mean, std),
             )
     except (ValueError, onnx_files.UnsupportedModelError, OSError) as error:
         facts["problem"] = str(error)

@@ -4,7 +4,8 @@ Recognised layouts (`families/yolo`, `families/ultralytics_rtdetr`, `families/de
 `[B, 4 + classes, anchors]` and end-to-end `[B, K, 6]`, Ultralytics RT-DETR `[B, K, 6]` (told apart by the
 head its metadata names), and DETR-style pairs of `[B, queries, 4]` boxes with `[B, queries, classes]` logits.
 Input size and class names come from the file's own metadata (Ultralytics writes `imgsz`, `names`)
-or its input shape; a models.toml entry may override them.
+or its input shape; a models.toml entry may override them. A DETR-style pair does not say whether
+its logits are read with a sigmoid or a softmax with "no object": `detr` unless told `detr-softmax`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class OnnxFacts:
     input_size: tuple[int, int]
     categories: tuple[str, ...]
     stride: int | None = None
+    # The input normalisation (0..1 units) the exporter's own pipeline applies, where the file shows
+    # which exporter wrote it (detr.normalisation); None: the family's default.
+    mean: tuple[float, float, float] | None = None
+    std: tuple[float, float, float] | None = None
 
 
 def _shape(value_info) -> list[int | str]:
@@ -52,8 +57,12 @@ def _describe(outputs) -> str:
     return ", ".join(f"{o.name} {_shape(o)}" for o in outputs) or "none"
 
 
-def inspect(path: Path) -> OnnxFacts:
-    """Read an ONNX file's graph signature and metadata; raise UnsupportedModelError if we cannot serve it."""
+def inspect(path: Path, layout: str | None = None) -> OnnxFacts:
+    """Read an ONNX file's graph signature and metadata; raise UnsupportedModelError if we cannot serve it.
+
+    layout: what the user says the file is (one of LAYOUTS), checked against its outputs; for a
+    DETR-style pair it chooses between `detr` and `detr-softmax`.
+    """
     import onnx
 
     try:
@@ -76,27 +85,38 @@ def inspect(path: Path) -> OnnxFacts:
         size = (DEFAULT_SIZE, DEFAULT_SIZE)
 
     shapes = [_shape(o) for o in outputs]
-    layout, classes = None, None
+    found, classes, normalisation = None, None, (None, None)
     if len(outputs) == 1 and len(shapes[0]) == 3:
         _, rows, columns = shapes[0]
         if columns == 6 and metadata.get("head") == ultralytics_rtdetr.HEAD:
-            layout = ultralytics_rtdetr.LAYOUT
+            found = ultralytics_rtdetr.LAYOUT
         elif columns == 6 and (metadata.get("end2end", True) or not isinstance(rows, int)):
-            layout = yolo.END_TO_END
+            found = yolo.END_TO_END
         elif isinstance(rows, int) and rows > 4 and (not isinstance(columns, int) or columns > rows):
-            layout, classes = yolo.RAW, rows - 4
+            found, classes = yolo.RAW, rows - 4
     elif len(outputs) == 2 and all(len(shape) == 3 for shape in shapes):
         box_outputs = [i for i, shape in enumerate(shapes) if shape[2] == 4]
         if len(box_outputs) == 1 and isinstance(shapes[1 - box_outputs[0]][2], int):
-            layout, classes = detr.SIGMOID, shapes[1 - box_outputs[0]][2]
-    if layout is None:
+            found, classes = detr.SIGMOID, shapes[1 - box_outputs[0]][2]
+            normalisation = detr.normalisation(inputs[0].name, [o.name for o in outputs])
+    if found is None:
         raise UnsupportedModelError(
             f"{path}: outputs {_describe(outputs)} match no layout we can decode; supported: {SUPPORTED}"
         )
+    if layout is not None and layout != found:
+        if not {layout, found} <= set(detr.FAMILY.layouts):
+            raise UnsupportedModelError(
+                f"{path}: outputs {_describe(outputs)} are the {found} layout, not {layout}; supported: {SUPPORTED}"
+            )
+        found = layout
+        if found == detr.SOFTMAX:
+            classes -= 1  # the last logit is "no object"
+            if classes < 1:
+                raise UnsupportedModelError(f"{path}: {detr.SOFTMAX} needs at least two logits per query")
     names = metadata.get("names")
     if names is None and classes is not None:
         names = list(COCO_80) if classes == 80 else [f"class {i}" for i in range(classes)]
-    return OnnxFacts(layout, size, tuple(names or COCO_80), metadata.get("stride"))
+    return OnnxFacts(found, size, tuple(names or COCO_80), metadata.get("stride"), *normalisation)
 
 
 def family(layout: str) -> OnnxFileFamily:

@@ -1,9 +1,12 @@
 """DETR-family exports (RT-DETR, D-FINE, RF-DETR, DETR): one box and one set of class logits per query.
 
-Boxes are normalised cx, cy, w, h of the model input. RT-DETR, D-FINE and RF-DETR are trained with a
-sigmoid per class and keep the best query-class pairs, as transformers' RT-DETR
-`post_process_object_detection` does; the original DETR uses a softmax whose last class means
-"no object". The input is the photo stretched to the model's size (their processors' default).
+Boxes are normalised cx, cy, w, h of the model input. RT-DETR, D-FINE, RF-DETR and Conditional DETR
+are trained with a sigmoid per class and keep the best query-class pairs, as many as there are
+queries, as transformers' RT-DETR `post_process_object_detection` and RF-DETR's `PostProcess` do
+(`detr`); the original DETR uses a softmax whose last class means "no object" (`detr-softmax`).
+The file does not say which: `detr` unless the entry says otherwise. The input is the photo
+stretched to the model's size with Pillow's bilinear (their processors' default), pixel / 255,
+then the entry's mean/std, else the one the file's exporter is known to use (`normalisation`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,19 @@ from ..base import LoadContext, OnnxFileFamily, OnnxFileForward
 
 SIGMOID = "detr"  # logits float32[B, queries, classes], boxes float32[B, queries, 4]
 SOFTMAX = "detr-softmax"  # logits float32[B, queries, classes + 1]: the last is "no object"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# RF-DETR's exporter (rfdetr/deploy/export.py) names its input and outputs so, and its models are fed
+# ImageNet-normalised pixels; optimum's and transformers' exports (pixel_values -> logits, pred_boxes)
+# say nothing of it, and RT-DETR's and D-FINE's processors do not normalise.
+RF_DETR_NAMES = ("input", ("dets", "labels"))
+
+
+def normalisation(input_name: str, output_names: list[str]):
+    """(mean, std) in 0..1 units that the exporter who names a file's tensors so feeds it, else (None, None)."""
+    if (input_name, tuple(output_names)) == RF_DETR_NAMES:
+        return IMAGENET_MEAN, IMAGENET_STD
+    return None, None
 
 
 def _corners(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
