@@ -338,7 +338,7 @@ def build_detr_checkpoint(directory: Path, architecture: str) -> Path:
     classifier = model.class_labels_classifier
     with torch.no_grad():
         model.model.query_position_embeddings.weight.normal_(0, 5.0)
-        model.bbox_predictor.layers[-1].weight.normal_(0, 0.3)
+        model.bbox_predictor.layers[-1].weight.normal_(0, 0.03)
         # What all queries share decides no class: centred on the photos' mean query, each class's
         # logit follows the query, so queries name different classes with different scores. Then
         # about one query-class pair in a hundred scores over 0.5 (sigmoid), and "no object" wins
