@@ -239,29 +239,6 @@ def build_rt_detr_checkpoint(directory: Path, full_size: bool = False) -> Path:
     return folder
 
 
-def export_rt_detr_onnx(folder: Path, path: Path) -> Path:
-    """The checkpoint exported as RT-DETR's own repositories do: pixels in, (logits, boxes) out."""
-    import torch
-    from transformers import RTDetrForObjectDetection
-
-    model = RTDetrForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
-
-    class Exported(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, pixel_values):
-            outputs = self.model(pixel_values=pixel_values)
-            return outputs.logits, outputs.pred_boxes
-
-    torch.onnx.export(
-        Exported(), (torch.zeros(1, 3, 320, 320),), path, dynamo=False, input_names=["images"],
-        output_names=["logits", "boxes"], opset_version=17,
-    )  # fmt: skip
-    return path
-
-
 def transformers_reference(folder: Path, photo: Image.Image, score_threshold: float):
     """transformers' own processor, model and post-processing: boxes clipped to the photo, scores, labels."""
     import torch

@@ -1,4 +1,5 @@
-"""transformers checkpoints and RT-DETR-style ONNX files against transformers' own pipeline, on the sample photos."""
+"""transformers checkpoints against transformers' own pipeline, on the sample photos (the two-output ONNX files
+DETR-family models are exported to: test_detr_onnx_models.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pytest
 from reference_models import (
     assert_same_detections,
     build_rt_detr_checkpoint,
-    export_rt_detr_onnx,
     sample_photos,
     transformers_reference,
 )
@@ -23,25 +23,20 @@ OPTIONS = DetectOptions(score_threshold=THRESHOLD, max_detections=300)
 
 @pytest.fixture(scope="session")
 def rt_detr(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("rt-detr")
-    folder = build_rt_detr_checkpoint(directory)
-    return folder, export_rt_detr_onnx(folder, directory / "rt-detr-small.onnx")
+    return build_rt_detr_checkpoint(tmp_path_factory.mktemp("rt-detr"))
 
 
-@pytest.mark.parametrize(("source", "format_", "layout"), [(0, "transformers", "transformers")])
-def test_models_add_registers_rt_detr_and_it_gives_transformers_own_detections(
-    rt_detr, models_dir, tmp_path, source, format_, layout
-):
+def test_models_add_registers_rt_detr_and_it_gives_transformers_own_detections(rt_detr, models_dir, tmp_path):
     models_file = tmp_path / "models.toml"
     photos = sample_photos()
-    added = add_model(models_dir, models_file, rt_detr[source], photos["dog"], name="rtdetr")
-    assert (added.spec.format, added.spec.architecture) == (format_, layout)
+    added = add_model(models_dir, models_file, rt_detr, photos["dog"], name="rtdetr")
+    assert (added.spec.format, added.spec.architecture) == ("transformers", "transformers")
 
     detector = ModelRegistry(models_dir, models_file).get("rtdetr")
     compared = 0
     for photo in photos.values():
         (ours,) = detector.detect([photo], OPTIONS)
-        reference = transformers_reference(rt_detr[0], photo, THRESHOLD)
+        reference = transformers_reference(rt_detr, photo, THRESHOLD)
         assert_same_detections(ours, reference, THRESHOLD)
         compared += len(reference[0])
     assert compared >= 20
