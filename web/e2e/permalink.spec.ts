@@ -10,7 +10,7 @@ import { ownCopy } from "./photos";
 // The not-found photo's 404 is logged by the browser as an error.
 test.use({ allowedConsoleErrors: [/status of 404/] });
 
-for (const width of [390, 1280]) {
+for (const width of [390, 768, 1280]) {
   test(`the link copied from a kept result reopens the photo with its boxes at ${width} px`, async ({ page, browser }, testInfo) => {
     await page.setViewportSize({ width, height: 900 });
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
