@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { assignClassColors } from "../../lib/colors";
 import { withIndex } from "../../lib/filter";
 import { DOG_RESULT } from "../../test/fixtures";
+import { byScore, overlayTags } from "../../lib/tagPlacement";
 import { DetectionOverlay } from "./DetectionOverlay";
 
 const detections = withIndex(DOG_RESULT.detections);
@@ -99,5 +100,35 @@ describe("DetectionOverlay", () => {
     const order = [...document.querySelectorAll("rect")].map((rect) => rect.dataset.testid);
     expect(order.indexOf("box-5")).toBeGreaterThan(order.indexOf("box-1"));
     expect(order.indexOf("box-0")).toBeGreaterThan(order.indexOf("box-1"));
+  });
+
+  it("zoomed, draws each tag and outline at the inverse scale where the placement on the zoomed photo puts it", () => {
+    const display = { width: 384, height: 288 };
+    const zoomed = { width: 768, height: 576 };
+    render(
+      <DetectionOverlay
+        detections={detections}
+        image={DOG_RESULT.image}
+        display={display}
+        colors={colors}
+        highlighted={null}
+        onHighlight={() => {}}
+        zoom={2}
+      />,
+    );
+    // The boxes stay in the photo's displayed pixels (the zoom's transform scales them with the photo).
+    const dog = DOG_RESULT.detections[0].box;
+    expect(geometry("box-0")[0]).toBeCloseTo(dog.x1 / 2, 6);
+    expect(screen.getByTestId("box-0")).toHaveAttribute("stroke-width", "1");
+    const places = overlayTags(byScore(detections), DOG_RESULT.image, zoomed);
+    byScore(detections).forEach((d, rank) => {
+      const place = places[rank];
+      if (!place) return;
+      const tag = screen.getByTestId(`tag-${d.index}`);
+      expect(tag.style.transform).toBe("scale(0.5)");
+      expect(parseFloat(tag.style.left)).toBeCloseTo(place.x / 2, 6);
+      expect(parseFloat(tag.style.top)).toBeCloseTo(place.y / 2, 6);
+      expect(parseFloat(tag.style.width)).toBeCloseTo(place.width, 6);
+    });
   });
 });

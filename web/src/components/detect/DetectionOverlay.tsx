@@ -14,17 +14,27 @@ interface Props {
   highlighted?: number | null;
   /** Pointing at or focusing a detection (`on`), or leaving it; views without a list leave it out. */
   onHighlight?: (index: number, on: boolean) => void;
-  /** Where the tags go, best score first, when the caller has placed them already. */
+  /**
+   * Where the tags go, best score first, when the caller has placed them already; placed with
+   * `zoom`, in the pixels of the photo as zoomed on screen.
+   */
   tagPlaces?: readonly PlacedTag[];
+  /**
+   * How much the photo and this overlay are zoomed (a CSS scale on an ancestor; 1 at fit). The boxes
+   * zoom with the photo, their outline and each tag drawn at 1 / zoom, so that the outline's width and
+   * the tag's text stay the same size on screen.
+   */
+  zoom?: number;
 }
 
 /** Boxes over the displayed photo, one colour per class, each with a label-and-score tag. */
-export function DetectionOverlay({ detections, image, display, colors, highlighted = null, onHighlight, tagPlaces: placed }: Props) {
+export function DetectionOverlay(props: Props) {
+  const { detections, image, display, colors, highlighted = null, onHighlight, tagPlaces: placed, zoom = 1 } = props;
   const rects = new Map(detections.map((d) => [d.index, toDisplayRect(d.box, image, display)]));
   // Small boxes are drawn last, so a box inside another can still be pointed at.
   const byArea = [...detections].sort((a, b) => boxArea(b.box) - boxArea(a.box));
   const byScore = bestFirst(detections);
-  const tagPlaces = placed ?? overlayTags(byScore, image, display);
+  const tagPlaces = placed ?? overlayTags(byScore, image, { width: display.width * zoom, height: display.height * zoom });
   const stateClass = (index: number) =>
     highlighted === index ? " is-highlighted" : highlighted !== null ? " is-dimmed" : "";
   const hover = (index: number) => ({
@@ -54,7 +64,7 @@ export function DetectionOverlay({ detections, image, display, colors, highlight
               width={rect.width}
               height={rect.height}
               stroke={colorOf(colors, d.class_id)}
-              strokeWidth={highlighted === d.index ? 4 : 2}
+              strokeWidth={(highlighted === d.index ? 4 : 2) / zoom}
               fill="transparent"
               {...hover(d.index)}
             >
@@ -75,9 +85,10 @@ export function DetectionOverlay({ detections, image, display, colors, highlight
             style={{
               backgroundColor: colorOf(colors, d.class_id),
               color: tagTextColor(colorOf(colors, d.class_id)),
-              left: place.x,
-              top: place.y,
+              left: place.x / zoom,
+              top: place.y / zoom,
               width: place.width,
+              transform: zoom === 1 ? undefined : `scale(${1 / zoom})`,
             }}
             {...hover(d.index)}
           >

@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { DetectResult } from "../../api/types";
 import { useElementSize } from "../../hooks/useElementSize";
 import type { ClassColors } from "../../lib/colors";
+import type { Size } from "../../lib/geometry";
 import type { ShownDetection } from "../../lib/filter";
 import { formatBytes } from "../../lib/format";
 import type { Photo } from "../../lib/photoFile";
@@ -33,9 +34,14 @@ export function PhotoView(props: Props) {
   const { photo, result, detections, colors, busy, busyLabel, slow, onRetry, onCancel, takeFocus, highlighted, onHighlight } = props;
   const [measure, display] = useElementSize<HTMLImageElement>();
   const cancel = useRef<HTMLButtonElement>(null);
+  // The zoom belongs to the photo it was set on: a new photo starts at fit.
+  const [zoomed, setZoomed] = useState({ url: photo.url, zoom: 1 });
+  const zoom = zoomed.url === photo.url ? zoomed.zoom : 1;
+  // Tags keep their size on screen at any zoom, so they are placed on the photo as it is seen now:
+  // zoomed in, the boxes grow around tags of the same size, and more of them find room.
   const tagPlaces = useMemo(
-    () => (result && display ? overlayTags(byScore(detections), result.image, display) : []),
-    [result, display, detections],
+    () => (result && display ? overlayTags(byScore(detections), result.image, scaled(display, zoom)) : []),
+    [result, display, detections, zoom],
   );
   const leftOut = tagPlaces.filter((place) => place === null).length;
   useEffect(() => {
@@ -46,6 +52,7 @@ export function PhotoView(props: Props) {
       <ZoomablePhoto
         key={photo.url}
         label={`Your photo ${photo.file.name}`}
+        onZoom={(level) => setZoomed({ url: photo.url, zoom: level })}
         cover={
           busy && (
             <div className="photo-busy" role="status" aria-live="polite">
@@ -89,6 +96,7 @@ export function PhotoView(props: Props) {
             highlighted={highlighted}
             onHighlight={onHighlight}
             tagPlaces={tagPlaces}
+            zoom={zoom}
           />
         )}
       </ZoomablePhoto>
@@ -113,4 +121,8 @@ export function PhotoView(props: Props) {
       </figcaption>
     </figure>
   );
+}
+
+function scaled(size: Size, zoom: number): Size {
+  return { width: size.width * zoom, height: size.height * zoom };
 }

@@ -15,16 +15,21 @@ interface Props {
   cover?: ReactNode;
   /** Names the photo for screen readers. */
   label: string;
+  /** Told the zoom (1 at fit) whenever it changes, e.g. to keep the tags' text one size on screen. */
+  onZoom?: (zoom: number) => void;
 }
 
 /**
  * The photo in a frame that zooms (buttons, + and − keys, Ctrl + wheel or a pinch) and pans (drag,
  * arrow keys) as one piece with its boxes; Reset, 0 or a new photo bring it back to fit.
  */
-export function ZoomablePhoto({ children, cover, label }: Props) {
+export function ZoomablePhoto({ children, cover, label, onZoom }: Props) {
   const content = useRef<HTMLDivElement>(null);
   const zoomer = useRef<PanzoomObject | null>(null);
   const [scale, setScale] = useState(1);
+  const reportZoom = useRef(onZoom);
+  reportZoom.current = onZoom;
+  useEffect(() => reportZoom.current?.(scale), [scale]);
 
   useEffect(() => {
     const element = content.current;
