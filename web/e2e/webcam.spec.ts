@@ -1,6 +1,7 @@
 /**
  * Live detection from the camera, with Chromium's fake camera playing a y4m video made from
  * samples/dog.jpg: the dog's box is drawn over the video, the frame rate shows a number, Stop ends it.
+ * The camera is offered on the empty Detect screen and beside a photo's result, which Stop comes back to.
  */
 import AxeBuilder from "@axe-core/playwright";
 import { execFileSync } from "node:child_process";
@@ -8,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { FAKE_CAMERA_VIDEO } from "../playwright.config";
 import { expect, SAMPLES, saveScreenshot, test } from "./fixtures";
+import { sample } from "./photos";
 
 const PYTHON = path.resolve(import.meta.dirname, "../../.venv/bin/python");
 // YUV4MPEG2 4:2:0: a header, then per frame the Y plane and the Cb and Cr planes at half size.
@@ -68,6 +70,49 @@ for (const viewport of WIDTHS) {
     const sent = frames;
     await page.waitForTimeout(1000);
     expect(frames).toBeLessThanOrEqual(sent + 1);
+  });
+}
+
+for (const viewport of WIDTHS) {
+  test(`the camera starts from a photo's result, and Stop comes back to it, at ${viewport.width} px`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    await page.goto("/");
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/detect" && r.request().method() === "POST");
+    await page.getByLabel("Choose a photo").setInputFiles(sample("horses.jpg"));
+    await answer;
+    await expect(page.getByTestId("shown-count")).toBeVisible();
+    const photoBoxes = await page.locator('[data-testid^="box-"][data-label="horse"]').count();
+    expect(photoBoxes).toBeGreaterThan(0);
+
+    const start = page.getByRole("button", { name: "Use the camera" });
+    // Beside "Choose another photo", above the photo (a phone shows the result's list first: it scrolls up to it).
+    await expect(start).toBeVisible();
+    await expect(page.getByTestId("upload-panel").getByRole("button", { name: "Use the camera" })).toHaveCount(1);
+    await start.click();
+    // The camera's picture replaces the photo, with its own boxes: the dog, no horses.
+    const overlay = page.getByTestId("detection-overlay");
+    await expect(page.getByTestId("camera-video")).toBeVisible();
+    await expect(overlay.locator('rect[data-label="dog"]')).toHaveCount(1);
+    await expect(overlay.locator('rect[data-label="horse"]')).toHaveCount(0);
+    await expect(page.getByTestId("camera-fps")).toHaveText(/frames per second$/);
+    await expect(page.getByTestId("photo")).toHaveCount(0);
+    // The photo's detection list is not shown beside the camera's boxes.
+    await expect(page.getByTestId("shown-count")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Use the camera" })).toHaveCount(0);
+    // The button that started it is gone: the keyboard focus is on Stop, not lost to the page.
+    await expect(page.getByRole("button", { name: "Stop" })).toBeFocused();
+    await saveScreenshot(page, testInfo, `webcam-from-result-${viewport.name}`);
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("camera-video")).toHaveCount(0);
+    // Back to the photo's result as it was.
+    await expect(page.getByTestId("photo")).toBeVisible();
+    await expect(page.locator('[data-testid^="box-"][data-label="horse"]')).toHaveCount(photoBoxes);
+    await expect(page.getByRole("heading", { name: /^Detections \d+$/ })).toBeFocused();
+    await expect(page.getByRole("button", { name: "Use the camera" })).toBeVisible();
+    await saveScreenshot(page, testInfo, `webcam-from-result-stopped-${viewport.name}`);
   });
 }
 

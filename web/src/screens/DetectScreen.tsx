@@ -247,9 +247,25 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
               </button>
             </>
           }
+          // Looking at a result, the camera is one click away too; Stop comes back to the result.
+          actions={
+            !camera && (
+              <button type="button" className="button is-small ml-2" onClick={() => setCamera(true)}>
+                Use the camera
+              </button>
+            )
+          }
         >
           {camera ? (
-            <WebcamDetection params={paramsFor(model, false)} minScore={minScore} onStop={() => setCamera(false)} />
+            <WebcamDetection
+              params={paramsFor(model, false)}
+              minScore={minScore}
+              onStop={() => {
+                setCamera(false);
+                // Back to the photo's result, if there is one, with the focus on its heading.
+                setFocusResults(true);
+              }}
+            />
           ) : photo ? (
             <PhotoView
               photo={photo}
@@ -315,7 +331,8 @@ export function DetectScreen({ active = true }: { active?: boolean }) {
           />
         </div>
 
-        {result && state.status === "done" && (
+        {/* While the camera runs, its boxes are on show, not the photo's. */}
+        {result && state.status === "done" && !camera && (
           <div className="box">
             <div className="is-flex is-justify-content-space-between is-align-items-center is-flex-wrap-wrap mb-3">
               <h2 className="title is-5 mb-2" ref={resultsHeading} tabIndex={-1}>

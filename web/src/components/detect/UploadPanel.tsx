@@ -18,10 +18,12 @@ interface Props {
   takesPaste?: boolean;
   /** Offered while no photo is chosen, e.g. the sample photos. */
   extra?: ReactNode;
+  /** Offered beside the picker while a photo (or anything else) is shown, e.g. the camera. */
+  actions?: ReactNode;
 }
 
 /** Where a photo comes in: file picker, drag and drop onto the area, or paste anywhere on the page. */
-export function UploadPanel({ onFile, onFiles, onReject, modelInput, children, takesPaste = true, extra }: Props) {
+export function UploadPanel({ onFile, onFiles, onReject, modelInput, children, takesPaste = true, extra, actions }: Props) {
   const [dragging, setDragging] = useState(false);
   // The paste listener lives on the window; refs keep it from being re-added on every render.
   const handlers = useRef({ onFile, onReject });
@@ -98,7 +100,10 @@ export function UploadPanel({ onFile, onFiles, onReject, modelInput, children, t
       {children ? (
         <>
           <div className="is-flex is-align-items-center is-justify-content-space-between mb-3 is-flex-wrap-wrap">
-            {picker}
+            <div className="is-flex is-align-items-center is-flex-wrap-wrap">
+              {picker}
+              {actions}
+            </div>
             <span className="is-size-7 has-text-grey">or drop or paste another photo</span>
           </div>
           {children}

@@ -34,6 +34,9 @@ export function WebcamDetection({ params, minScore, onStop }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const latestParams = useRef(params);
   latestParams.current = params;
+  // The button that started the camera is gone once it runs: the keyboard focus goes to Stop.
+  const stop = useRef<HTMLButtonElement>(null);
+  useEffect(() => stop.current?.focus(), []);
 
   useEffect(() => {
     let stopped = false;
@@ -116,7 +119,7 @@ export function WebcamDetection({ params, minScore, onStop }: Props) {
         <span className="mr-3" data-testid="camera-fps" aria-live="off">
           {fps === null ? "Waiting for the first answer…" : `${fps.toFixed(1)} frames per second`}
         </span>
-        <button type="button" className="button is-small" onClick={onStop}>
+        <button ref={stop} type="button" className="button is-small" onClick={onStop}>
           Stop
         </button>
       </div>
