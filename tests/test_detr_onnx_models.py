@@ -169,3 +169,17 @@ def test_a_hand_written_entry_with_a_bad_std_is_unusable_with_the_reason_and_the
 
     assert "std must be three numbers" in registry.spec("detr").problem
     assert registry.get("nanodet").name == "nanodet"
+
+
+@pytest.mark.parametrize(("logits", "layout"), [(91, "detr"), (92, "detr-softmax")])
+def test_a_detr_file_of_91_coco_classes_is_named_by_coco_id_as_detr_and_rf_detr_number_them(
+    models_cli, tmp_path, logits, layout
+):
+    path = onnx_file_with_outputs(tmp_path / "coco.onnx", {"dets": [1, 300, 4], "labels": [1, 300, logits]})
+
+    code, out, err = models_cli("models", "add", str(path), "--layout", layout)
+
+    assert (code, err) == (0, "")
+    assert f"onnx, {layout}, input 64x64, 91 classes" in out
+    names = tomllib.loads(models_cli.models_file.read_text())["models"]["coco"]["categories"]
+    assert (names[0], names[1], names[12], names[18], names[90]) == ("N/A", "person", "N/A", "dog", "toothbrush")

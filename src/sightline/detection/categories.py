@@ -24,5 +24,10 @@ _COCO_91_IDS: tuple[int, ...] = (
     85, 86, 87, 88, 89, 90,
 )  # fmt: skip
 COCO_91_TO_80: dict[int, int] = {coco91: index for index, coco91 in enumerate(_COCO_91_IDS)}
+# The same ids as class indices (index = COCO id, "N/A" for 0 and the gaps), as DETR's and RF-DETR's
+# COCO models predict them: 91 classes (DETR's softmax adds "no object" as a 92nd).
+COCO_91: tuple[str, ...] = tuple(
+    COCO_80[COCO_91_TO_80[coco91]] if coco91 in COCO_91_TO_80 else "N/A" for coco91 in range(91)
+)
 
 CATEGORY_SETS: dict[str, tuple[str, ...]] = {"coco": COCO_80}

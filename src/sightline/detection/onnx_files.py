@@ -4,7 +4,8 @@ Recognised layouts (`families/yolo`, `families/ultralytics_rtdetr`, `families/de
 `[B, 4 + classes, anchors]` and end-to-end `[B, K, 6]`, Ultralytics RT-DETR `[B, K, 6]` (told apart by the
 head its metadata names), and DETR-style pairs of `[B, queries, 4]` boxes with `[B, queries, classes]` logits.
 Input size and class names come from the file's own metadata (Ultralytics writes `imgsz`, `names`)
-or its input shape; a models.toml entry may override them. A DETR-style pair does not say whether
+or its input shape (COCO's names for 80 classes, and for a DETR-style file of 91 its original ids,
+as DETR and RF-DETR number them); a models.toml entry may override them. A DETR-style pair does not say whether
 its logits are read with a sigmoid or a softmax with "no object": `detr` unless told `detr-softmax`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .categories import COCO_80
+from .categories import COCO_80, COCO_91
 from .families import detr, ultralytics_rtdetr, yolo
 from .families.base import OnnxFileFamily
 
@@ -115,7 +116,8 @@ def inspect(path: Path, layout: str | None = None) -> OnnxFacts:
                 raise UnsupportedModelError(f"{path}: {detr.SOFTMAX} needs at least two logits per query")
     names = metadata.get("names")
     if names is None and classes is not None:
-        names = list(COCO_80) if classes == 80 else [f"class {i}" for i in range(classes)]
+        coco_91 = classes == 91 and found in detr.FAMILY.layouts
+        names = COCO_80 if classes == 80 else COCO_91 if coco_91 else [f"class {i}" for i in range(classes)]
     return OnnxFacts(found, size, tuple(names or COCO_80), metadata.get("stride"), *normalisation)
 
 
