@@ -3,6 +3,8 @@ DETR-family models are exported to: test_detr_onnx_models.py)."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from reference_models import (
@@ -12,6 +14,7 @@ from reference_models import (
     transformers_reference,
 )
 from sightline.detection.catalogue import add_model
+from sightline.detection.families.transformers_checkpoints import TransformersDetector
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelRegistry
 
@@ -29,10 +32,18 @@ def rt_detr(tmp_path_factory):
 def test_models_add_registers_rt_detr_and_it_gives_transformers_own_detections(rt_detr, models_dir, tmp_path):
     models_file = tmp_path / "models.toml"
     photos = sample_photos()
-    added = add_model(models_dir, models_file, rt_detr, photos["dog"], name="rtdetr")
+    added = add_model(models_dir, models_file, rt_detr, photos["dog"], name="rtdetr", check_photos=photos)
     assert (added.spec.format, added.spec.architecture) == ("transformers", "transformers")
+    # torch's exporter freezes RT-DETR's query selection: the check on the sample photos rejects the
+    # export, and the checkpoint is served in PyTorch, its entry saying why.
+    entry = tomllib.loads(models_file.read_text())["models"]["rtdetr"]
+    assert entry["served"] == "pytorch"
+    assert entry["export_check"].startswith("rejected: on "), entry["export_check"]
+    assert "served by PyTorch" in entry["description"]
+    assert not list(tmp_path.glob("*.onnx"))
 
     detector = ModelRegistry(models_dir, models_file).get("rtdetr")
+    assert isinstance(detector, TransformersDetector)
     compared = 0
     for photo in photos.values():
         (ours,) = detector.detect([photo], OPTIONS)

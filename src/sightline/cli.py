@@ -250,6 +250,16 @@ def _trial_photo(path: Path | None):
     return Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT), ramp))
 
 
+def _check_photos() -> dict:
+    """The sample photos of the source checkout, which a checkpoint's ONNX export is checked on; none
+    when installed without them (the checkpoint is then served in PyTorch)."""
+    from .detection.images import load_image
+
+    checkout = source_checkout()
+    paths = sorted((checkout / "samples").glob("*.jpg")) if checkout else []
+    return {path.name: load_image(path) for path in paths}
+
+
 def _models(args: argparse.Namespace, settings: Settings) -> None:
     from .detection.families.builtin import onnx_path
     from .detection.registry import ModelRegistry
@@ -258,9 +268,16 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
         from .detection.catalogue import add_model
 
         added = add_model(
-            settings.models_dir, settings.models_file, args.source, _trial_photo(args.photo), args.name,
-            layout=args.layout, mean=args.mean, std=args.std,
-        )  # fmt: skip
+            settings.models_dir,
+            settings.models_file,
+            args.source,
+            _trial_photo(args.photo),
+            args.name,
+            layout=args.layout,
+            mean=args.mean,
+            std=args.std,
+            check_photos=_check_photos(),
+        )
         spec = added.spec
         print(
             f"{'replaced' if added.replaced else 'added'} model {spec.name} in {settings.models_file}: "
@@ -268,6 +285,9 @@ def _models(args: argparse.Namespace, settings: Settings) -> None:
             f"{len(spec.categories)} classes; trial run {added.seconds * 1000:.0f} ms, "
             f"{len(added.detections)} objects at score {SCORE_THRESHOLD:g}"
         )
+        if added.export_check:
+            served = "ONNX Runtime" if spec.export else "PyTorch"
+            print(f"served by {served}; ONNX export {added.export_check}")
         return
     if args.models_command == "remove":
         from .detection.catalogue import remove_model

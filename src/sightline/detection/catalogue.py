@@ -1,7 +1,8 @@
 """`sightline models add` and `remove`: write and delete entries of the models file, checked first.
 
 Adding inspects the file or folder, recognises its layout, builds the detector and runs it once on a
-photo before anything is written; the file is replaced atomically, so a running server (every
+photo before anything is written (a transformers checkpoint is first exported to ONNX and the export
+checked, `families/transformers_checkpoints/export.py`); the file is replaced atomically, so a running server (every
 worker reads it again when it changes, see `ModelRegistry.refresh`) sees the whole old entry set or
 the whole new one. Comments and other entries in the file are kept.
 """
@@ -12,6 +13,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class Added:
     replaced: bool
     detections: Detections
     seconds: float  # the one trial run on the photo
+    export_check: str | None = None  # a checkpoint's: why it is served by ONNX Runtime or PyTorch
 
 
 def _entry(path: Path, models_file: Path, layout: str | None, mean, std) -> dict:
@@ -101,6 +104,24 @@ def _write(models_file: Path, document) -> None:
             os.unlink(partial)
 
 
+def _export_entry(name: str, folder: Path, models_file: Path, photos: Mapping[str, Image.Image]) -> dict:
+    """How a checkpoint is served: its ONNX export, stored next to the models file, when the check accepts
+    it (`families/transformers_checkpoints/export.py`), else the checkpoint itself; and why."""
+    from .families.transformers_checkpoints.export import export_and_check, fingerprint
+
+    path = models_file.parent / f"{name}.transformers.onnx"
+    models_file.parent.mkdir(parents=True, exist_ok=True)
+    check = export_and_check(folder, path, photos, transformers_checkpoints.inspect(folder).categories)
+    if not check.accepted:
+        return {"served": "pytorch", "export_check": check.reason}
+    return {
+        "served": "onnxruntime",
+        "export": path.name,
+        "checkpoint_sha256": fingerprint(folder),
+        "export_check": check.reason,
+    }
+
+
 def add_model(
     models_dir: Path,
     models_file: Path,
@@ -110,12 +131,14 @@ def add_model(
     layout: str | None = None,
     mean: tuple[float, float, float] | None = None,
     std: tuple[float, float, float] | None = None,
+    check_photos: Mapping[str, Image.Image] | None = None,
 ) -> Added:
     """Register an ONNX file or a transformers checkpoint folder under `name` (default: its file name).
 
     For an ONNX file, `layout` (one of onnx_files.LAYOUTS) says what its outputs mean where they
     alone do not (`detr-softmax`); mean/std (0..1 units) the normalisation a DETR-style model was
-    trained with, where the file does not show it.
+    trained with, where the file does not show it. A checkpoint is exported to ONNX and checked on
+    `check_photos` (name -> photo, several different ones); without them it is served in PyTorch.
     """
     import tomlkit
 
@@ -128,6 +151,10 @@ def add_model(
     if name in {spec.name for spec in builtin_specs(models_dir)}:
         raise CatalogueError(f"{name!r} is a built-in model; choose another --name")
     entry = _entry(source, models_file, layout, mean, std)
+    if entry["format"] == "transformers":
+        entry.update(_export_entry(name, source, models_file, check_photos or {}))
+        runtime = "ONNX Runtime" if entry["served"] == "onnxruntime" else "PyTorch"
+        entry["description"] += f", served by {runtime} (ONNX export {entry['export_check']})"
     spec = file_model_spec(name, entry, models_file)
     detector = build_detector(spec)  # ModelLoadError says what is wrong
     started = time.perf_counter()
@@ -142,7 +169,7 @@ def add_model(
         table[key] = value
     models[name] = table
     _write(models_file, document)
-    return Added(spec, replaced, detections, seconds)
+    return Added(spec, replaced, detections, seconds, entry.get("export_check"))
 
 
 def remove_model(models_dir: Path, models_file: Path, name: str) -> None:
@@ -153,5 +180,8 @@ def remove_model(models_dir: Path, models_file: Path, name: str) -> None:
     if name not in models:
         known = ", ".join(models) or "none"
         raise CatalogueError(f"no model {name!r} in {models_file}; registered there: {known}")
+    export = models[name].get("export")
     del models[name]
     _write(models_file, document)
+    if isinstance(export, str):
+        (models_file.parent / export).unlink(missing_ok=True)

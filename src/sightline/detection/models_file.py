@@ -12,7 +12,11 @@ folder::
     mean = [0.485, 0.456, 0.406]    # DETR-style files: the normalisation, 0..1 units (default: none)
     std = [0.229, 0.224, 0.225]
 
-an entry with `members = [...]` an ensemble (`families/ensemble`), and one with an `architecture` a
+A transformers entry written by `models add` also says how it is served (`served = "onnxruntime"`
+with its checked `export` file and the `checkpoint_sha256` it was checked against, or
+`served = "pytorch"`) and why (`export_check`).
+
+An entry with `members = [...]` an ensemble (`families/ensemble`), and one with an `architecture` a
 torchvision state dict (`families/torchvision_models`).
 
 `sightline models add` inspects the file and writes every fact, so reading the models file opens no
@@ -103,6 +107,16 @@ def file_model_spec(name: str, entry: dict, models_file: Path) -> ModelSpec:
         if format_ == "transformers":
             found = transformers_checkpoints.inspect(weights)
             facts.update(architecture=found.layout, categories=categories or found.categories)
+            served = entry.get("served", "pytorch")
+            if served not in transformers_checkpoints.SERVED:
+                raise ValueError(f"{where}: served must be one of {', '.join(transformers_checkpoints.SERVED)}")
+            if served == "onnxruntime":
+                if not (isinstance(entry.get("export"), str) and isinstance(entry.get("checkpoint_sha256"), str)):
+                    raise ValueError(f"{where}: served = \"onnxruntime\" needs 'export' and 'checkpoint_sha256'")
+                facts.update(
+                    export=(models_file.parent / entry["export"]).resolve(),
+                    export_fingerprint=entry["checkpoint_sha256"],
+                )
         else:
             if layout is not None and layout not in onnx_files.LAYOUTS:
                 raise ValueError(f"{where}: layout must be one of {', '.join(onnx_files.LAYOUTS)}")

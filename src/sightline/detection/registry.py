@@ -86,6 +86,8 @@ def _weights_state(spec: ModelSpec) -> tuple:
         paths = sorted(spec.weights.iterdir())
     elif spec.builtin:
         paths += sorted(spec.weights.parent.glob(f"{spec.name}.*.onnx"))
+    if spec.export is not None:
+        paths.append(spec.export)
     return tuple((path.name, _file_state(path)) for path in paths)
 
 

@@ -58,6 +58,11 @@ class ModelSpec:
     # An ensemble's member model names and their fusion weights; empty for a single model.
     members: tuple[str, ...] = ()
     member_weights: tuple[float, ...] = ()
+    # A transformers checkpoint's ONNX export, accepted at `models add` because it gave the checkpoint's
+    # own detections, faster; served instead of the checkpoint while the checkpoint's fingerprint (see
+    # `families/transformers_checkpoints/export.py`) is still `export_fingerprint`.
+    export: Path | None = None
+    export_fingerprint: str | None = None
 
     @property
     def format(self) -> str:

@@ -4,13 +4,15 @@ The folder holds `config.json`, the weights (`model.safetensors` or `pytorch_mod
 `preprocessor_config.json`. The model runs through `AutoModelForObjectDetection` and the
 checkpoint's own image processor, its `post_process_object_detection` included, so its resizing,
 normalisation and score rule (sigmoid top-k for RT-DETR and D-FINE, softmax for DETR) are the
-library's. Serving such a model needs `transformers` (and PyTorch) installed; the built-in models
-and ONNX files do not.
+library's. `sightline models add` also exports the checkpoint to ONNX and checks the export
+(`export.py`); an accepted export is served through ONNX Runtime (`exported.py`), without PyTorch or
+transformers. Otherwise serving needs `transformers` (and PyTorch) installed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,11 @@ from ...images import Photo
 from ...spec import ModelSpec
 from ..base import FileFamily, LoadContext
 
+log = logging.getLogger("sightline.detection")
+
 LAYOUT = "transformers"
 WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+SERVED = ("onnxruntime", "pytorch")  # a models-file entry's `served`: its checked ONNX export, or the checkpoint
 
 
 @dataclass(frozen=True)
@@ -86,23 +91,40 @@ class TransformersDetector(Detector):
         return found
 
 
+def load_eager(name: str, categories: Sequence[str], folder: Path, threads: int = 0) -> TransformersDetector:
+    """The checkpoint in PyTorch with its own processor and post-processing."""
+    try:
+        import torch
+        from transformers import AutoImageProcessor, AutoModelForObjectDetection
+    except ImportError as error:
+        raise RuntimeError(
+            f"serving the transformers checkpoint {folder.name} needs the transformers package ({error})"
+        ) from error
+    if threads > 0:
+        torch.set_num_threads(threads)
+    model = AutoModelForObjectDetection.from_pretrained(str(folder), local_files_only=True).eval()
+    processor = AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
+    return TransformersDetector(name, categories, model, processor)
+
+
 class TransformersFamily(FileFamily):
     format = "transformers"
 
-    def build(self, spec: ModelSpec, context: LoadContext) -> TransformersDetector:
-        try:
-            import torch
-            from transformers import AutoImageProcessor, AutoModelForObjectDetection
-        except ImportError as error:
-            raise RuntimeError(
-                f"serving the transformers checkpoint {spec.weights.name} needs the transformers package ({error})"
-            ) from error
-        if context.threads > 0:
-            torch.set_num_threads(context.threads)
-        folder = str(spec.weights)
-        model = AutoModelForObjectDetection.from_pretrained(folder, local_files_only=True).eval()
-        processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True)
-        return TransformersDetector(spec.name, spec.categories, model, processor)
+    def build(self, spec: ModelSpec, context: LoadContext) -> Detector:
+        if spec.export is not None:
+            from .export import fingerprint
+            from .exported import ExportedCheckpointDetector
+
+            if spec.export.is_file() and fingerprint(spec.weights) == spec.export_fingerprint:
+                return ExportedCheckpointDetector(
+                    spec.name, spec.categories, spec.weights, spec.export, context.threads, context.passes
+                )
+            log.warning(
+                "model %s: its checkpoint changed since its ONNX export was checked, or the export is missing; "
+                "served in PyTorch until `sightline models add` exports it again",
+                spec.name,
+            )
+        return load_eager(spec.name, spec.categories, spec.weights, context.threads)
 
 
 FAMILY = TransformersFamily()
