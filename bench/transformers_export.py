@@ -3,7 +3,7 @@
     .venv/bin/python bench/transformers_export.py [--preset detr-resnet50|small] [--rounds 2] [--json OUT.json]
 
 Builds a random-initialised DETR offline (`detr-resnet50`: facebook/detr-resnet-50's architecture and
-processor, 800/1333 resizing; `small`: the tests' checkpoint), registers it with `models add` (which
+processor, 800/1333 resizing; `small`: the export test's DETR, 320/480), registers it with `models add` (which
 exports it and runs the check, whose verdict is printed), and writes a second entry for the same
 checkpoint served in PyTorch. Each model is then served in a fresh child process, as a worker serves
 it (`ModelRegistry.get`, then `Detector.detect` at the page's 0.05 floor): every sample photo once per
@@ -119,9 +119,9 @@ def main() -> None:
     load_at_start = os.getloadavg()[0]
     directory = Path(tempfile.mkdtemp(prefix="transformers-export-bench-"))
     if args.preset == "small":
-        from reference_models import build_detr_checkpoint
+        from reference_models import build_smooth_detr_checkpoint
 
-        folder = build_detr_checkpoint(directory)
+        folder = build_smooth_detr_checkpoint(directory)
     else:
         folder = build_detr_resnet50(directory)
     photos = {path.name: Image.open(path).convert("RGB") for path in sorted(SAMPLES.glob("*.jpg"))}

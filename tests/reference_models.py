@@ -467,6 +467,52 @@ def onnx_file_with_outputs(path: Path, outputs: dict[str, list[int]]) -> Path:
     return path
 
 
+def build_smooth_detr_checkpoint(directory: Path) -> Path:
+    """A small random DETR saved as a checkpoint folder whose processor keeps the photo's aspect ratio
+    (shortest edge 320, longest 480), as DETR's does at 800/1333, for the ONNX export check.
+
+    Unlike `build_detr_checkpoint`'s, whose outputs are made to swing with every pixel, its boxes move
+    as a trained model's do when a few pixels change by one grey level (which is how Pillow's resize,
+    used to serve the export, differs from the torchvision one transformers picks): weights a little
+    wider than transformers' defaults (init_std 0.1) and a raised class head, so boxes and scores still
+    change with the photo and the query, and most queries score over 0.05."""
+    import torch
+    from transformers import DetrConfig, DetrForObjectDetection, ResNetConfig
+    from transformers.models.detr.image_processing_pil_detr import DetrImageProcessorPil
+
+    from sightline.detection.categories import COCO_80
+
+    torch.manual_seed(0)
+    backbone = ResNetConfig(
+        embedding_size=16, hidden_sizes=[16, 32, 64, 128], depths=[1, 1, 1, 1], out_features=["stage4"]
+    )
+    config = DetrConfig(
+        use_timm_backbone=False,
+        use_pretrained_backbone=False,
+        backbone_config=backbone,
+        d_model=64,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_ffn_dim=128,
+        decoder_ffn_dim=128,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        num_queries=50,
+        init_std=0.1,
+        id2label=dict(enumerate(COCO_80)),
+    )
+    model = DetrForObjectDetection(config).eval()
+    with torch.no_grad():
+        model.model.query_position_embeddings.weight.normal_(0.0, 1.0)  # queries that differ from each other
+        model.class_labels_classifier.weight.mul_(3.0)
+        model.class_labels_classifier.bias[-1] = -2.0  # "no object" less likely
+        model.bbox_predictor.layers[-1].weight.mul_(3.0)
+    folder = directory / "smooth-detr"
+    model.save_pretrained(folder)
+    DetrImageProcessorPil(size={"shortest_edge": 320, "longest_edge": 480}).save_pretrained(folder)
+    return folder
+
+
 BUILDERS = {
     "yolo11n": lambda directory: build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
     "ultralytics-rt-detr": build_ultralytics_rt_detr_onnx,

@@ -3,7 +3,6 @@ export was checked to give the checkpoint's own detections on the sample photos.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tomllib
 
@@ -13,7 +12,12 @@ import pytest
 import requests
 
 from api_server import ApiServer
-from reference_models import assert_same_detections, build_detr_checkpoint, sample_photos, transformers_reference
+from reference_models import (
+    assert_same_detections,
+    build_smooth_detr_checkpoint,
+    sample_photos,
+    transformers_reference,
+)
 from sightline.detection.catalogue import add_model
 from sightline.detection.categories import COCO_80
 from sightline.detection.detections import Detections
@@ -27,13 +31,7 @@ THRESHOLD = 0.05  # the page's score floor
 
 @pytest.fixture(scope="session")
 def detr(tmp_path_factory):
-    """The DETR fidelity checkpoint with a processor that keeps each photo's aspect ratio (shortest edge
-    320, longest 480), as DETR's own does at 800/1333: each photo goes in at a size of its own."""
-    folder = build_detr_checkpoint(tmp_path_factory.mktemp("detr"), "detr")
-    processor = json.loads((folder / "preprocessor_config.json").read_text())
-    processor["size"] = {"shortest_edge": 320, "longest_edge": 480}
-    (folder / "preprocessor_config.json").write_text(json.dumps(processor))
-    return folder
+    return build_smooth_detr_checkpoint(tmp_path_factory.mktemp("detr"))
 
 
 @pytest.fixture(scope="session")
