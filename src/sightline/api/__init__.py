@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from flask import Flask, Request
+from flask import Flask, Request, jsonify
 
 from ..config import Settings
 
@@ -75,6 +75,7 @@ def _register_resources(app: Flask, settings: Settings):
     from flask_smorest import Api
 
     from . import auth, datasets, detect, docs, evaluations, feedback, health, images, models, review_queue, stats
+    from .openapi import served_document
     from .schemas.errors import ErrorOut
 
     class _Api(Api):
@@ -82,6 +83,9 @@ def _register_resources(app: Flask, settings: Settings):
 
         def _register_error_handlers(self) -> None:  # errors.init_app gives every error the one body
             pass
+
+        def _openapi_json(self):
+            return jsonify(served_document(self.spec.to_dict()))
 
     app.config.update(
         API_TITLE="Sightline",

@@ -13,25 +13,37 @@ from ..detection.registry import ModelSpec, UnknownModelError
 from ..service import DetectionResult, DetectionService, current_service
 from .errors import ApiError
 from .parsing import Blueprint
-from .schemas.detect import DetectBatchOut, DetectOut, DetectQueryIn, ImagesUploadIn, ImageUploadIn
+from .schemas.detect import (
+    IMAGE_TYPES,
+    MULTIPART_ENCODING,
+    DetectBatchOut,
+    DetectOut,
+    DetectQueryIn,
+    ImagesUploadIn,
+    ImageUploadIn,
+)
 
 bp = Blueprint("detect", __name__, url_prefix="/api/v1", description="Find objects in photos")
 
-_RAW_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
-_RAW_BODY_DOC = {
+# The photo comes as the multipart field `image` or as the whole body: the view reads either, so the
+# body is documented here rather than parsed by a schema that would demand the multipart field.
+_PHOTO_BODY_DOC = {
     "requestBody": {
-        "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in _RAW_IMAGE_TYPES},
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": ImageUploadIn, **MULTIPART_ENCODING["multipart/form-data"]},
+            **{kind: {"schema": {"type": "string", "format": "binary"}} for kind in IMAGE_TYPES},
+        },
     }
 }
 
 
 @bp.post("/detect")
 @bp.arguments(DetectQueryIn(), location="query")
-@bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
-@bp.doc(**_RAW_BODY_DOC)
+@bp.doc(**_PHOTO_BODY_DOC)
 @bp.response(200, DetectOut, description="the objects found")
 @bp.errors(413, 415, 422, 503)
-def detect(params: dict, upload: dict):
+def detect(params: dict):
     """Find objects in one photo.
 
     Send the photo as the multipart field `image` (parameters may then also be form fields), or as
@@ -44,8 +56,8 @@ def detect(params: dict, upload: dict):
         files = request.files.getlist("image")
         if len(files) > 1:
             raise ApiError(400, "too_many_images", "one photo per request here; send several to /api/v1/detect/batch")
-        data = _file_bytes(upload.get("image"))
-        file_name = sent_file_name(upload.get("image"))
+        data = _file_bytes(request.files.get("image"))
+        file_name = sent_file_name(request.files.get("image"))
     elif request.mimetype.startswith("image/"):
         data = request.get_data(cache=False)
         file_name = None
@@ -59,6 +71,7 @@ def detect(params: dict, upload: dict):
 @bp.post("/detect/batch")
 @bp.arguments(DetectQueryIn(), location="query")
 @bp.arguments(ImagesUploadIn(), location="files", content_type="multipart/form-data")
+@bp.doc(requestBody={"content": MULTIPART_ENCODING})
 @bp.response(200, DetectBatchOut, description="one result per photo, in order")
 @bp.errors(413, 415, 422, 503)
 def detect_batch(params: dict, upload: dict):

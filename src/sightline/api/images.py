@@ -14,13 +14,10 @@ from .detect import _file_bytes, _model_and_options, sent_file_name
 from .errors import ApiError
 from .lifecycle import current_storage, mime_type
 from .parsing import Blueprint
-from .schemas.detect import DetectQueryIn, ImageUploadIn
+from .schemas.detect import IMAGE_TYPES, MULTIPART_ENCODING, DetectQueryIn, ImageUploadIn
 from .schemas.images import ImageListQueryIn, ImageOut, ImagePageOut, PredictionOut, RerunIn, ReviewIn
 
-_FILE_CONTENT = {
-    kind: {"schema": {"type": "string", "format": "binary"}}
-    for kind in ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
-}
+_FILE_CONTENT = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in IMAGE_TYPES}
 
 bp = Blueprint("images", __name__, url_prefix="/api/v1", description="Stored photos, their predictions and feedback")
 
@@ -38,6 +35,7 @@ def list_images(query: dict):
 @bp.post("/images")
 @bp.arguments(DetectQueryIn(), location="query")
 @bp.arguments(ImageUploadIn(), location="files", content_type="multipart/form-data")
+@bp.doc(requestBody={"content": MULTIPART_ENCODING})
 @bp.response(201, ImageOut, description="the stored photo with its prediction")
 @bp.errors(413, 415, 422, 503)
 def upload_image(params: dict, upload: dict):

@@ -69,6 +69,9 @@ class _Parser(FlaskParser):
         return body
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        photos = error.messages.get("files", {}).get("image")
+        if photos:  # no photo sent: the one refusal a file field has
+            raise ApiError(400, "missing_image", photos[0])
         raise ApiError(400, "bad_parameter", "; ".join(_describe(error.messages)))
 
 

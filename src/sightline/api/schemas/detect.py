@@ -7,14 +7,16 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from ...detection.options import IOU_THRESHOLD, MAX_DETECTIONS, MAX_DETECTIONS_RANGE, SCORE_THRESHOLD, THRESHOLD_RANGE
-from .fields import BoxOut, Rounded
+from .fields import BoxOut, Rounded, from_server
 from .models import ModelRefOut
 
 
 class DetectQueryIn(Schema):
     """Detection parameters, in the query string or as fields of a multipart upload."""
 
-    model = fields.String(metadata={"description": "model name (default: the server's default model)"})
+    model = from_server(
+        fields.String(metadata={"description": "model name (default: the server's default model)"}), enum="models"
+    )
     score_threshold = fields.Float(
         validate=validate.Range(*THRESHOLD_RANGE),
         metadata={
@@ -28,7 +30,7 @@ class DetectQueryIn(Schema):
         metadata={"description": "overlap above which the weaker of two same-class boxes is dropped"},
     )
     classes = DelimitedList(
-        fields.String(),
+        from_server(fields.String(), enum="classes"),
         metadata={"description": "comma-separated class names to keep, e.g. dog,cat (default: every class)"},
     )
     max_detections = fields.Integer(
@@ -58,15 +60,30 @@ class DetectQueryIn(Schema):
     )
 
 
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
+# A part's content type, when the client gives one; a file part without one is taken as a photo too.
+_PART_TYPES = ", ".join((*IMAGE_TYPES, "application/octet-stream"))
+MULTIPART_ENCODING = {"multipart/form-data": {"encoding": {"image": {"contentType": _PART_TYPES}}}}
+
+
 class ImageUploadIn(Schema):
-    image = Upload(metadata={"description": "the photo (JPEG, PNG, WebP, BMP, GIF or TIFF)"})
+    image = Upload(
+        required=True,
+        error_messages={"required": "no photo: send it in the multipart field 'image'"},
+        metadata={"description": "the photo (JPEG, PNG, WebP, BMP, GIF or TIFF)"},
+    )
 
 
 class ImagesUploadIn(Schema):
-    image = fields.List(
-        Upload(),
-        load_default=list,
-        metadata={"description": "the photos: one `image` field per photo; results come back in the same order"},
+    image = from_server(
+        fields.List(
+            Upload(),
+            required=True,
+            error_messages={"required": "no photos: send each in a multipart field 'image'"},
+            validate=validate.Length(min=1),
+            metadata={"description": "the photos: one `image` field per photo; results come back in the same order"},
+        ),
+        maxItems="max_batch_images",
     )
 
 

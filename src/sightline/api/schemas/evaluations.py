@@ -8,17 +8,20 @@ from ...evaluation.metrics import SUMMARY_KEYS
 from ...evaluation.provenance import lopsided_warning
 from ...evaluation.runs import comparison
 from ...storage.models import EvaluationStatus
-from .fields import Rounded, derived, value_of
+from .fields import Rounded, derived, from_server, no_nul, value_of
 from .pages import page_of
 
 
 class EvaluationIn(Schema):
-    models = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    dataset = fields.String(load_default="reviewed")
+    models = fields.List(from_server(fields.String(), enum="models"), required=True, validate=validate.Length(min=1))
+    dataset = no_nul(load_default="reviewed")
 
 
 class PromoteIn(Schema):
-    model = fields.String(metadata={"description": "the model to make the default (default: the recommended one)"})
+    model = from_server(
+        fields.String(metadata={"description": "the model to make the default (default: the recommended one)"}),
+        enum="models",
+    )
     use_operating_point = fields.Boolean(
         load_default=False,
         metadata={

@@ -5,14 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ...storage.models import Verdict
-from .fields import Box, BoxIn, value_of
+from .fields import Box, BoxIn, from_server, value_of
 
 _VERDICTS = [verdict.value for verdict in Verdict]
 
 
 class FeedbackIn(Schema):
     verdict = fields.String(required=True, validate=validate.OneOf(_VERDICTS))
-    label = fields.String(metadata={"description": "the right class (wrong_label; optional with wrong_box)"})
+    label = from_server(
+        fields.String(metadata={"description": "the right class (wrong_label; optional with wrong_box)"}),
+        enum="classes",
+    )
     box = fields.Nested(BoxIn, metadata={"description": "the fixed box (wrong_box; optional with wrong_label)"})
 
 
@@ -21,7 +24,7 @@ class DetectionFeedbackIn(FeedbackIn):
 
 
 class MissedIn(Schema):
-    label = fields.String(required=True)
+    label = from_server(fields.String(required=True), enum="classes")
     box = fields.Nested(BoxIn, required=True)
 
 

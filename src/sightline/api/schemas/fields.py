@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
-from marshmallow import Schema, fields, missing
+from marshmallow import Schema, fields, missing, validate
 
 BOX_KEYS = ("x1", "y1", "x2", "y2")
 _Field = TypeVar("_Field", bound=fields.Field)
@@ -53,3 +53,20 @@ def derived(field: _Field, value: Callable[[Any], Any]) -> _Field:
 def value_of(enum: type[Enum], **kwargs) -> fields.Enum:
     """A member of `enum`, sent and documented as its string value."""
     return fields.Enum(enum, by_value=True, metadata={"type": "string"}, **kwargs)
+
+
+# What a running server knows and a schema cannot: the models it has, the classes they detect, its
+# limits. A field marked with `from_server` has those values put into the served OpenAPI document
+# (`api/openapi.py`), under the given keywords ("enum", "maxItems", ...).
+FROM_SERVER = "x-from-server"
+
+
+def from_server(field: _Field, **keywords: str) -> _Field:
+    """`field`, documented with each keyword's value taken from the server: `enum="models"`."""
+    field.metadata = {**field.metadata, FROM_SERVER: keywords}
+    return field
+
+
+def no_nul(**kwargs) -> fields.String:
+    """A free-form name: any text without a NUL character, which no stored name holds (`parsing._refuse_nul`)."""
+    return fields.String(validate=validate.Regexp(r"^[^\x00]*$"), **kwargs)

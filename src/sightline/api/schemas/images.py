@@ -9,7 +9,7 @@ from ...storage.crud import IMAGE_SOURCES, MAX_PAGE, MAX_PAGE_SIZE
 from ...storage.models import ReviewState
 from .detect import DetectQueryIn
 from .feedback import FeedbackOut, MissedOut
-from .fields import Box, Rounded, derived, value_of
+from .fields import Box, Rounded, derived, from_server, no_nul, value_of
 from .models import ModelRefOut
 from .pages import page_of
 
@@ -18,8 +18,8 @@ class ImageListQueryIn(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE))
     reviewed = fields.Boolean(metadata={"description": "only reviewed (true) or unreviewed (false) photos"})
-    label = fields.String(metadata={"description": "photos where a model or a user named this class"})
-    model = fields.String(metadata={"description": "photos with a prediction by this model"})
+    label = no_nul(metadata={"description": "photos where a model or a user named this class"})
+    model = no_nul(metadata={"description": "photos with a prediction by this model"})
     source = fields.String(
         validate=validate.OneOf(IMAGE_SOURCES),
         metadata={
@@ -28,7 +28,7 @@ class ImageListQueryIn(Schema):
             "all stored photos when absent"
         },
     )
-    dataset = fields.String(
+    dataset = no_nul(
         metadata={
             "description": "photos of the imported dataset of this name, as GET /api/v1/datasets lists it "
             "(`reviewed` is none: use reviewed=true); 404 if there is none"
@@ -46,7 +46,9 @@ class ReviewIn(Schema):
 
 
 class RerunIn(Schema):
-    model = fields.String(required=True, metadata={"description": "the model to run on the stored photo"})
+    model = from_server(
+        fields.String(required=True, metadata={"description": "the model to run on the stored photo"}), enum="models"
+    )
     score_threshold = fields.Float(load_default=SCORE_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
     iou_threshold = fields.Float(load_default=IOU_THRESHOLD, validate=validate.Range(*THRESHOLD_RANGE))
     max_detections = fields.Integer(load_default=MAX_DETECTIONS, validate=validate.Range(*MAX_DETECTIONS_RANGE))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ...detection.registry import MODEL_FORMATS
+from .fields import from_server
 from .pages import page_of
 
 
@@ -50,4 +51,7 @@ ModelPageOut = page_of(ModelOut)
 
 
 class DefaultModelIn(Schema):
-    model = fields.String(required=True, metadata={"description": "name of the model to use when none is named"})
+    model = from_server(
+        fields.String(required=True, metadata={"description": "name of the model to use when none is named"}),
+        enum="models",
+    )
