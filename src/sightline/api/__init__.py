@@ -8,6 +8,7 @@ import io
 from flask import Flask, Request, jsonify
 
 from ..config import Settings
+from .multipart import FileFieldsFormParser
 
 API_DESCRIPTION = """\
 Self-hosted object detection. Send a photo, get back labelled boxes in the photo's own pixels.
@@ -19,6 +20,8 @@ send a request body with GET. Every error has the same body, `{"error": {"code",
 
 
 class _Request(Request):
+    form_data_parser_class = FileFieldsFormParser
+
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         # Uploads stay in memory, bounded by the body limit: nothing a client sends is written to disk.
         return io.BytesIO()
