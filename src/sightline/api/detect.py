@@ -12,7 +12,7 @@ from ..detection.options import DetectOptions, OptionError, parse_classes
 from ..detection.registry import ModelSpec, UnknownModelError
 from ..service import DetectionResult, DetectionService, current_service
 from .errors import ApiError
-from .parsing import Blueprint
+from .parsing import Blueprint, not_an_upload
 from .schemas.detect import (
     IMAGE_TYPES,
     MULTIPART_ENCODING,
@@ -64,7 +64,7 @@ def detect(params: dict):
         if not data:
             raise ApiError(400, "missing_image", "the request body is empty; it should be the photo")
     else:
-        raise _not_an_upload()
+        raise not_an_upload()
     return _detect_all(spec, options, [data], _wants_storing(params), [file_name])[0]
 
 
@@ -82,7 +82,7 @@ def detect_batch(params: dict, upload: dict):
     """
     spec, options = _model_and_options(params)
     if request.mimetype != "multipart/form-data":
-        raise _not_an_upload()
+        raise not_an_upload()
     if not upload["image"]:
         raise ApiError(400, "missing_image", "no photos: send each in a multipart field 'image'")
     limit = current_app.extensions["sightline.settings"].max_batch_images
@@ -129,15 +129,6 @@ def _model_spec(service: DetectionService, name: str) -> ModelSpec:
         if " " not in name:
             raise
         return service.spec(name.replace(" ", "+"))
-
-
-def _not_an_upload() -> ApiError:
-    kind = request.mimetype or "no content type"
-    return ApiError(
-        415,
-        "unsupported_media_type",
-        f"the request is {kind}; send the photo as multipart/form-data field 'image' or as an image/* body",
-    )
 
 
 def _file_bytes(file, position: int | None = None) -> bytes:

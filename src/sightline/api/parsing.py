@@ -6,6 +6,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 import flask_smorest
+from flask import request
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
@@ -49,6 +50,15 @@ def _refuse_nul(value: object, name: str = "body") -> None:
             pending += [(f"{where}[{index}]", child) for index, child in enumerate(item)]
 
 
+def not_an_upload() -> ApiError:
+    kind = request.mimetype or "no content type"
+    return ApiError(
+        415,
+        "unsupported_media_type",
+        f"the request is {kind}; send the photo as multipart/form-data field 'image' or as an image/* body",
+    )
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
@@ -70,6 +80,8 @@ class _Parser(FlaskParser):
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         photos = error.messages.get("files", {}).get("image")
+        if photos and req.mimetype != "multipart/form-data":
+            raise not_an_upload()
         if photos:  # no photo sent: the one refusal a file field has
             raise ApiError(400, "missing_image", photos[0])
         raise ApiError(400, "bad_parameter", "; ".join(_describe(error.messages)))
