@@ -41,6 +41,7 @@ def list_datasets():
 @bp.post("/datasets")
 @bp.arguments(DatasetImportQueryIn(), location="query")
 @bp.arguments(DatasetArchiveIn(), location="files", content_type="multipart/form-data")
+@bp.doc(requestBody={"content": {"multipart/form-data": {"encoding": {"archive": {"contentType": "application/zip"}}}}})
 @bp.response(201, DatasetImportOut, description="the dataset as stored")
 @bp.errors(400, 409, 413, 422)
 def import_dataset(params: dict, upload: dict):

@@ -23,7 +23,8 @@ DatasetPageOut = page_of(DatasetOut)
 
 class DatasetImportQueryIn(Schema):
     name = fields.String(
-        validate=validate.Length(1, 100),
+        # No stored name holds a NUL character (`parsing._refuse_nul`).
+        validate=[validate.Length(1, 100), validate.Regexp(r"^[^\x00]*$")],
         metadata={"description": "the new dataset's name (default: the archive's file name without .zip)"},
     )
     format = fields.String(
