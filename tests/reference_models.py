@@ -513,8 +513,17 @@ def build_smooth_detr_checkpoint(directory: Path) -> Path:
     return folder
 
 
+def build_rf_detr_style_onnx(directory: Path) -> Path:
+    """A small random Conditional DETR exported as RF-DETR's exporter writes its files (`input` ->
+    `dets`, `labels`), which tells ImageNet normalisation without anything said to `models add`."""
+    folder = build_detr_checkpoint(directory, "conditional_detr")
+    return export_detr_onnx(folder, directory / "rf-detr-style.onnx", "input", ("dets", "labels"))
+
+
 BUILDERS = {
     "yolo11n": lambda directory: build_yolo_onnx(directory, "yolo11n.yaml", end_to_end=False),
+    "yolo26n-end2end": lambda directory: build_yolo_onnx(directory, "yolo26n.yaml", end_to_end=True),
+    "rf-detr-style": build_rf_detr_style_onnx,
     "ultralytics-rt-detr": build_ultralytics_rt_detr_onnx,
     "rt-detr-checkpoint": build_rt_detr_checkpoint,
 }

@@ -1,7 +1,8 @@
 /**
- * Models brought as files: a YOLO11n ONNX export and a transformers RT-DETR checkpoint, built offline
- * with random weights, registered with `sightline models add` while the server runs, chosen in the
- * Detect screen's model picker and run on a sample photo, their boxes drawn.
+ * Models brought as files: YOLO11n (raw) and YOLO26n (end-to-end) ONNX exports, a two-output
+ * DETR-family ONNX file and a transformers RT-DETR checkpoint, built offline with random weights,
+ * registered with `sightline models add` while the server runs, chosen in the Detect screen's model
+ * picker and run on a sample photo, their boxes drawn.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +18,21 @@ const builder = path.resolve(import.meta.dirname, "../../tests/reference_models.
 
 const MODELS = [
   // minScore: where the page's score slider is set; the random RT-DETR's scores are all under the default 30%.
-  { name: "e2e-yolo11n", built: "yolo11n", format: "onnx, yolo", what: "a YOLO11n ONNX export", minScore: 0.3 },
+  { name: "e2e-yolo11n", built: "yolo11n", format: "onnx, yolo,", what: "a YOLO11n ONNX export", minScore: 0.3 },
+  {
+    name: "e2e-yolo26n",
+    built: "yolo26n-end2end",
+    format: "onnx, yolo-end2end,",
+    what: "a YOLO26n end-to-end ONNX export",
+    minScore: 0.3,
+  },
+  {
+    name: "e2e-rf-detr-style",
+    built: "rf-detr-style",
+    format: "onnx, detr,",
+    what: "a DETR-family ONNX file named as RF-DETR's exporter names it",
+    minScore: 0.3,
+  },
   {
     name: "e2e-rt-detr",
     built: "rt-detr-checkpoint",
