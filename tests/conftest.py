@@ -15,6 +15,24 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
+@pytest.fixture
+def models_cli(models_dir, tmp_path, monkeypatch, capsys):
+    """Runs `sightline ...` in-process on the built-in weights and a models file of this test's own."""
+    models_file = tmp_path / "models.toml"
+    monkeypatch.setenv("SIGHTLINE_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("SIGHTLINE_MODELS_FILE", str(models_file))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        from sightline.cli import main
+
+        code = main([*args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    run.models_file = models_file
+    return run
+
+
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
     """The converted weights; fetched (idempotently) if `make` has not done it yet."""

@@ -20,7 +20,6 @@ from reference_models import (
     transformers_pipeline,
     with_processor,
 )
-from sightline.cli import main
 from sightline.detection.options import DetectOptions
 from sightline.detection.registry import ModelRegistry
 
@@ -70,22 +69,6 @@ def exports(tmp_path_factory) -> dict[str, tuple]:
             path = rename_detr_onnx(path, directory / f"{key}.onnx", export.input_name, export.output_names)
         built[key] = folder, path
     return built
-
-
-@pytest.fixture
-def models_cli(models_dir, tmp_path, monkeypatch, capsys):
-    """Runs `sightline ...` in-process on the built-in weights and a models file of this test's own."""
-    models_file = tmp_path / "models.toml"
-    monkeypatch.setenv("SIGHTLINE_MODELS_DIR", str(models_dir))
-    monkeypatch.setenv("SIGHTLINE_MODELS_FILE", str(models_file))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    run.models_file = models_file
-    return run
 
 
 @pytest.mark.parametrize("key", EXPORTS)

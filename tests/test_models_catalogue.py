@@ -11,23 +11,6 @@ import pytest
 import requests
 
 from api_server import ApiServer
-from sightline.cli import main
-
-
-@pytest.fixture
-def models_cli(models_dir, tmp_path, monkeypatch, capsys):
-    """Runs `sightline ...` in-process on the built-in weights and a models file of this test's own."""
-    models_file = tmp_path / "models.toml"
-    monkeypatch.setenv("SIGHTLINE_MODELS_DIR", str(models_dir))
-    monkeypatch.setenv("SIGHTLINE_MODELS_FILE", str(models_file))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    run.models_file = models_file
-    return run
 
 
 @pytest.mark.parametrize(("export", "layout"), [("yolo11n", "yolo"), ("yolo26n-end2end", "yolo-end2end")])
